@@ -1,0 +1,1 @@
+//! Conv engine benches (under construction).

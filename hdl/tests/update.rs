@@ -1,0 +1,1 @@
+//! Update unit benches (under construction).

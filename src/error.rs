@@ -1,0 +1,60 @@
+//! The library's one error type. Every variant names what was wrong and where, so a binary can print it
+//! as-is; binaries add their own context with `anyhow`.
+
+use std::path::PathBuf;
+
+/// Errors the golden model reports instead of panicking.
+#[derive(Debug, thiserror::Error)]
+pub enum QtrainError {
+    /// A file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file that failed.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A data file exists but its contents are not what the format requires.
+    #[error("{path}: {msg}")]
+    BadData {
+        /// The offending file (or directory).
+        path: PathBuf,
+        /// What was expected and what was found.
+        msg: String,
+    },
+    /// A configuration value (flag, TOML field) is out of range.
+    #[error("invalid {field}: {msg}")]
+    Config {
+        /// The field's name as the user wrote it.
+        field: String,
+        /// What was expected.
+        msg: String,
+    },
+    /// Tensor shapes do not fit together.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// A non-finite number where a finite one is required (NaN loss, NaN to fixed point).
+    #[error("numeric error: {0}")]
+    Numeric(String),
+}
+
+impl QtrainError {
+    /// Wrap an I/O error with the path it happened on.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+    /// A malformed-data error for `path`.
+    pub fn bad_data(path: impl Into<PathBuf>, msg: impl Into<String>) -> Self {
+        Self::BadData {
+            path: path.into(),
+            msg: msg.into(),
+        }
+    }
+}
+
+/// Result with [`QtrainError`].
+pub type Result<T, E = QtrainError> = std::result::Result<T, E>;

@@ -1,0 +1,9 @@
+//! Golden-model integration tests, one binary (a 2-core CI pays per test binary). One module per part.
+
+mod golden {
+    mod data;
+    mod exact_conv;
+    mod exact_update;
+    mod theory;
+    mod train;
+}
