@@ -2,4 +2,9 @@
 //! No floats in the arithmetic; layouts and formats come from [`crate::hw`], [`crate::fixed`] and
 //! [`crate::lfsr`].
 
+pub mod bitplanes;
+pub mod geometry;
 pub mod pack;
+pub mod pool;
+pub mod requant;
+pub mod xnor_conv;
