@@ -122,7 +122,12 @@ impl SrChain {
                 .map(|k| self.coord_probs(x[k] - alpha * g[k], alpha * self.sigma))
                 .collect();
             for (y, r) in row.iter_mut().enumerate() {
-                *r = self.coords(y).iter().enumerate().map(|(k, &i)| probs[k][i]).product();
+                *r = self
+                    .coords(y)
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &i)| probs[k][i])
+                    .product();
             }
         });
         t
@@ -143,12 +148,14 @@ impl SrChain {
                 if c[k] + 1 < n {
                     let mut up = c.clone();
                     up[k] += 1;
-                    u[s * ns + self.index(&up)] = normal::partial_expectation(-g[k], self.sigma, 0.0) / dl;
+                    u[s * ns + self.index(&up)] =
+                        normal::partial_expectation(-g[k], self.sigma, 0.0) / dl;
                 }
                 if c[k] > 0 {
                     let mut dn = c.clone();
                     dn[k] -= 1;
-                    u[s * ns + self.index(&dn)] = normal::partial_expectation(g[k], self.sigma, 0.0) / dl;
+                    u[s * ns + self.index(&dn)] =
+                        normal::partial_expectation(g[k], self.sigma, 0.0) / dl;
                 }
             }
         }
@@ -176,7 +183,15 @@ impl SrChain {
 
     /// Simulate BinaryConnect (`w_r ← clip(w_r − α(∇f(Qd(w_r)) + σξ))`, the project's `Qd`) from
     /// `w0`, and after `burn` steps add the state of `Qd(w_r)` at each of `steps` steps into `counts`.
-    pub fn simulate_bc(&self, alpha: f64, w0: &[f64], burn: u64, steps: u64, seed: u64, counts: &mut [u64]) {
+    pub fn simulate_bc(
+        &self,
+        alpha: f64,
+        w0: &[f64],
+        burn: u64,
+        steps: u64,
+        seed: u64,
+        counts: &mut [u64],
+    ) {
         let d = self.dim();
         let (lo, hi) = (self.points[0], self.points[self.points.len() - 1]);
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -194,7 +209,8 @@ impl SrChain {
             }
             self.landscape.grad(&q, &mut g);
             for k in 0..d {
-                w[k] = (w[k] - alpha * (g[k] + self.sigma * normal::sample(&mut rng))).clamp(lo, hi);
+                w[k] =
+                    (w[k] - alpha * (g[k] + self.sigma * normal::sample(&mut rng))).clamp(lo, hi);
             }
         }
     }

@@ -34,7 +34,10 @@ impl Landscape {
         match self {
             Landscape::DoubleWell1d => (x[0] * x[0] - 1.0).powi(2) + 0.3 * x[0],
             Landscape::Wells2d => {
-                (x[0] * x[0] - 1.0).powi(2) + (x[1] * x[1] - 1.0).powi(2) + 0.5 * x[0] * x[1] + 0.2 * x[0]
+                (x[0] * x[0] - 1.0).powi(2)
+                    + (x[1] * x[1] - 1.0).powi(2)
+                    + 0.5 * x[0] * x[1]
+                    + 0.2 * x[0]
             }
         }
     }
@@ -72,7 +75,10 @@ impl Landscape {
             if !interior || g.iter().any(|v| v.abs() > 1e-8) || !self.hessian_pd(&x) {
                 continue;
             }
-            if !found.iter().any(|y| y.iter().zip(&x).all(|(a, b)| (a - b).abs() < 1e-5)) {
+            if !found
+                .iter()
+                .any(|y| y.iter().zip(&x).all(|(a, b)| (a - b).abs() < 1e-5))
+            {
                 found.push(x);
             }
         }

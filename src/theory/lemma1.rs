@@ -80,7 +80,14 @@ pub struct Lemma1Result {
     pub points: Vec<Lemma1Point>,
 }
 
-fn measure(p: &LeastSquares, grid: Grid, delta: f64, alpha: f64, steps: u64, seed: u64) -> Lemma1Point {
+fn measure(
+    p: &LeastSquares,
+    grid: Grid,
+    delta: f64,
+    alpha: f64,
+    steps: u64,
+    seed: u64,
+) -> Lemma1Point {
     let d = p.d;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut w = vec![0.0f64; d];
@@ -138,7 +145,14 @@ pub fn run(cfg: &Lemma1Config) -> Result<Lemma1Result> {
         .enumerate()
         .map(|(k, &(dl, a))| {
             let grid = Grid::uniform(dl as f32, -hw as f32, hw as f32)?;
-            Ok(measure(&problem, grid, dl, a, cfg.steps, cfg.seed.wrapping_add(1 + k as u64)))
+            Ok(measure(
+                &problem,
+                grid,
+                dl,
+                a,
+                cfg.steps,
+                cfg.seed.wrapping_add(1 + k as u64),
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Lemma1Result { problem, points })
@@ -147,7 +161,10 @@ pub fn run(cfg: &Lemma1Config) -> Result<Lemma1Result> {
 impl Lemma1Result {
     /// Largest measured/bound ratio (the lemma holds when it is ≤ 1).
     pub fn worst_ratio(&self) -> f64 {
-        self.points.iter().map(|p| p.mean_r2 / p.bound).fold(0.0, f64::max)
+        self.points
+            .iter()
+            .map(|p| p.mean_r2 / p.bound)
+            .fold(0.0, f64::max)
     }
 
     /// Slope of `log E‖r‖²` against `log α` over the smaller half of the α's, per Δ (≈ 1: error ∝ α).
@@ -178,11 +195,16 @@ impl Lemma1Result {
             .iter()
             .max_by(|a, b| (a.mean_r2 / a.bound).total_cmp(&(b.mean_r2 / b.bound)));
         let ok = self.points.iter().all(|p| p.mean_r2 <= p.bound);
-        let eq9_ok = self.points.iter().all(|p| p.mean_r2 <= p.eq9 + 4.0 * p.stderr);
+        let eq9_ok = self
+            .points
+            .iter()
+            .all(|p| p.mean_r2 <= p.eq9 + 4.0 * p.stderr);
         let (amin, amax) = self
             .points
             .iter()
-            .fold((f64::INFINITY, 0.0f64), |(a, b), p| (a.min(p.alpha), b.max(p.alpha)));
+            .fold((f64::INFINITY, 0.0f64), |(a, b), p| {
+                (a.min(p.alpha), b.max(p.alpha))
+            });
         let mut v = vec![Verdict::new(
             "Lemma 1",
             format!(
@@ -203,7 +225,11 @@ impl Lemma1Result {
             "Lemma 1 (eq. 9)",
             format!(
                 "E‖r‖² ≤ Δ·α·E‖∇f̃‖₁ + 4σ_sampling at every point; max measured/eq.9 ratio {}",
-                sci(self.points.iter().map(|p| p.mean_r2 / p.eq9).fold(0.0, f64::max))
+                sci(self
+                    .points
+                    .iter()
+                    .map(|p| p.mean_r2 / p.eq9)
+                    .fold(0.0, f64::max))
             ),
             eq9_ok,
         ));
@@ -212,8 +238,16 @@ impl Lemma1Result {
             "Lemma 1 (rate)",
             format!(
                 "log-log slope of E‖r‖² in α at small α: {} (Δ = {}); error vanishes ∝ α",
-                slopes.iter().map(|s| format!("{:.2}", s.1)).collect::<Vec<_>>().join(", "),
-                slopes.iter().map(|s| s.0.to_string()).collect::<Vec<_>>().join(", ")
+                slopes
+                    .iter()
+                    .map(|s| format!("{:.2}", s.1))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                slopes
+                    .iter()
+                    .map(|s| s.0.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             slopes.iter().all(|s| (0.8..=1.2).contains(&s.1)),
         ));
@@ -239,7 +273,14 @@ impl Lemma1Result {
             .collect();
         write_csv(
             &dir.join("lemma1.csv"),
-            &["delta", "alpha", "mean_r2", "stderr", "delta_alpha_E_grad_l1", "bound_sqrt_d_delta_alpha_G"],
+            &[
+                "delta",
+                "alpha",
+                "mean_r2",
+                "stderr",
+                "delta_alpha_E_grad_l1",
+                "bound_sqrt_d_delta_alpha_G",
+            ],
             &rows,
         )?;
         let mut deltas: Vec<f64> = self.points.iter().map(|p| p.delta).collect();
@@ -272,7 +313,9 @@ impl Lemma1Result {
 /// Least-squares slope of y on x.
 pub fn fit_slope(pts: &[(f64, f64)]) -> f64 {
     let n = pts.len() as f64;
-    let (mx, my) = pts.iter().fold((0.0, 0.0), |(a, b), p| (a + p.0 / n, b + p.1 / n));
+    let (mx, my) = pts
+        .iter()
+        .fold((0.0, 0.0), |(a, b), p| (a + p.0 / n, b + p.1 / n));
     let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
     let sxx: f64 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
     sxy / sxx

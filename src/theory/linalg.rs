@@ -70,7 +70,9 @@ pub fn cholesky_solve(h: &[f64], y: &[f64], n: usize) -> Result<Vec<f64>> {
             let s: f64 = h[i * n + j] - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>();
             if i == j {
                 if s <= 0.0 {
-                    return Err(QtrainError::Numeric("matrix is not positive definite".into()));
+                    return Err(QtrainError::Numeric(
+                        "matrix is not positive definite".into(),
+                    ));
                 }
                 l[i * n + i] = s.sqrt();
             } else {

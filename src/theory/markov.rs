@@ -134,7 +134,9 @@ fn mass(p: &[f64], set: &[bool]) -> f64 {
 fn run_lattice(cfg: &MarkovConfig, spec: &LatticeSpec, seed: u64) -> Result<LatticeResult> {
     let chain = SrChain::new(spec.landscape, spec.delta, spec.half_width, spec.sigma)?;
     let ns = chain.n_states();
-    let minimisers = spec.landscape.local_minimisers(-spec.half_width, spec.half_width);
+    let minimisers = spec
+        .landscape
+        .local_minimisers(-spec.half_width, spec.half_width);
     if minimisers.len() < 2 {
         return Err(QtrainError::Numeric(format!(
             "landscape {} has {} local minimisers in the box; Theorem 2's contrast needs ≥ 2",
@@ -175,7 +177,10 @@ fn run_lattice(cfg: &MarkovConfig, spec: &LatticeSpec, seed: u64) -> Result<Latt
                 chain.simulate_bc(a, &w0, cfg.bc_steps / 4, cfg.bc_steps, s, &mut counts);
             }
             let total: u64 = counts.iter().sum();
-            counts.iter().map(|&c| c as f64 / total.max(1) as f64).collect::<Vec<f64>>()
+            counts
+                .iter()
+                .map(|&c| c as f64 / total.max(1) as f64)
+                .collect::<Vec<f64>>()
         })
         .collect();
     // Simulation cross-check at sim_alpha, chains started from π (so no burn-in bias).
@@ -241,11 +246,17 @@ pub fn run(cfg: &MarkovConfig) -> Result<MarkovResult> {
 impl LatticeResult {
     /// TV(π_α, π_{α/2}) for consecutive α of the sweep (α = 0.5^k·α₀, so consecutive = halving).
     pub fn tv_successive(&self) -> Vec<f64> {
-        self.pi.windows(2).map(|w| stationary::tv(&w[0], &w[1])).collect()
+        self.pi
+            .windows(2)
+            .map(|w| stationary::tv(&w[0], &w[1]))
+            .collect()
     }
     /// TV(π_α, π̃) per α.
     pub fn tv_limit(&self) -> Vec<f64> {
-        self.pi.iter().map(|p| stationary::tv(p, &self.pi_tilde)).collect()
+        self.pi
+            .iter()
+            .map(|p| stationary::tv(p, &self.pi_tilde))
+            .collect()
     }
     /// Largest |z| of simulated frequency against exact π over states.
     pub fn sim_max_z(&self) -> f64 {
@@ -275,7 +286,10 @@ impl MarkovResult {
             let k = tvs.len();
             // Below ~1e-9 the TV is floating-point noise: in 1-D with Gaussian noise the exact
             // chain equals Theorem 2's T̃_α up to exponentially small two-step jumps.
-            let falling = tvs.windows(2).skip(k / 2).all(|w| w[1] < w[0] || w[1] < FLOOR);
+            let falling = tvs
+                .windows(2)
+                .skip(k / 2)
+                .all(|w| w[1] < w[0] || w[1] < FLOOR);
             let first_ratio = tvs[k - 1] / tvs[0];
             v.push(Verdict::new(
                 format!("Thm 2 (a) {name}"),
@@ -297,7 +311,10 @@ impl MarkovResult {
                 falling && first_ratio < 0.01 && tvl[tvl.len() - 1] < 1e-3,
             ));
             let min_pt = l.pi_tilde.iter().cloned().fold(f64::INFINITY, f64::min);
-            let min_pa = l.pi[l.pi.len() - 1].iter().cloned().fold(f64::INFINITY, f64::min);
+            let min_pa = l.pi[l.pi.len() - 1]
+                .iter()
+                .cloned()
+                .fold(f64::INFINITY, f64::min);
             v.push(Verdict::new(
                 format!("Thm 2 (b) {name}"),
                 format!(
@@ -371,14 +388,25 @@ impl MarkovResult {
                         tvs.get(i).map_or(String::new(), |x| x.to_string()),
                         tvl[i].to_string(),
                         l.mass_near_min(&l.pi[i]).to_string(),
-                        l.pi[i].iter().cloned().fold(f64::INFINITY, f64::min).to_string(),
+                        l.pi[i]
+                            .iter()
+                            .cloned()
+                            .fold(f64::INFINITY, f64::min)
+                            .to_string(),
                         l.residuals[i].to_string(),
                     ]
                 })
                 .collect();
             write_csv(
                 &dir.join(format!("markov_{name}.csv")),
-                &["alpha", "tv_pi_alpha_vs_pi_half_alpha", "tv_pi_alpha_vs_pi_tilde", "sr_mass_near_min", "min_pi_alpha", "residual"],
+                &[
+                    "alpha",
+                    "tv_pi_alpha_vs_pi_half_alpha",
+                    "tv_pi_alpha_vs_pi_tilde",
+                    "sr_mass_near_min",
+                    "min_pi_alpha",
+                    "residual",
+                ],
                 &rows,
             )?;
             let bc_rows: Vec<Vec<String>> = ba
@@ -386,7 +414,11 @@ impl MarkovResult {
                 .zip(&l.bc_hist)
                 .map(|(al, h)| vec![al.to_string(), l.mass_near_min(h).to_string()])
                 .collect();
-            write_csv(&dir.join(format!("markov_{name}_bc.csv")), &["alpha", "bc_mass_near_min"], &bc_rows)?;
+            write_csv(
+                &dir.join(format!("markov_{name}_bc.csv")),
+                &["alpha", "bc_mass_near_min"],
+                &bc_rows,
+            )?;
             let ns = l.chain.n_states();
             let mut header: Vec<String> = vec!["x".into()];
             if l.chain.dim() == 2 {
@@ -411,14 +443,19 @@ impl MarkovResult {
             write_csv(&dir.join(format!("markov_{name}_states.csv")), &hdr, &rows)?;
             let rows: Vec<Vec<String>> = (0..ns)
                 .map(|s| {
-                    let mut r: Vec<String> = l.chain.point(s).iter().map(|v| v.to_string()).collect();
+                    let mut r: Vec<String> =
+                        l.chain.point(s).iter().map(|v| v.to_string()).collect();
                     r.push(l.sim_pi[s].to_string());
                     r.push(l.sim_freq[s].to_string());
                     r.push(l.sim_sd[s].to_string());
                     r
                 })
                 .collect();
-            let mut hdr: Vec<&str> = if l.chain.dim() == 2 { vec!["x", "y"] } else { vec!["x"] };
+            let mut hdr: Vec<&str> = if l.chain.dim() == 2 {
+                vec!["x", "y"]
+            } else {
+                vec!["x"]
+            };
             hdr.extend(["pi_exact", "freq_simulated", "sd_of_freq"]);
             write_csv(&dir.join(format!("markov_{name}_sim.csv")), &hdr, &rows)?;
             tv_series.push(Series::new(
@@ -431,20 +468,42 @@ impl MarkovResult {
             ));
             mass_series.push(Series::new(
                 format!("{name}: SR π_α (exact)"),
-                a.iter().zip(&l.pi).map(|(x, p)| (*x, l.mass_near_min(p))).collect(),
+                a.iter()
+                    .zip(&l.pi)
+                    .map(|(x, p)| (*x, l.mass_near_min(p)))
+                    .collect(),
             ));
             mass_series.push(Series::new(
                 format!("{name}: BC Qd(w_r) (simulated)"),
-                ba.iter().zip(&l.bc_hist).map(|(x, p)| (*x, l.mass_near_min(p))).collect(),
+                ba.iter()
+                    .zip(&l.bc_hist)
+                    .map(|(x, p)| (*x, l.mass_near_min(p)))
+                    .collect(),
             ));
             if l.chain.dim() == 1 {
                 let xs: Vec<f64> = (0..ns).map(|s| l.chain.point(s)[0]).collect();
-                let pts = |p: &[f64]| xs.iter().copied().zip(p.iter().copied()).collect::<Vec<_>>();
-                let fmin = (0..ns).map(|s| l.chain.landscape.f(&[xs[s]])).fold(f64::INFINITY, f64::min);
-                let fmax = (0..ns).map(|s| l.chain.landscape.f(&[xs[s]])).fold(f64::NEG_INFINITY, f64::max);
-                let pmax = l.bc_hist[l.bc_hist.len() - 1].iter().cloned().fold(0.0, f64::max);
+                let pts = |p: &[f64]| {
+                    xs.iter()
+                        .copied()
+                        .zip(p.iter().copied())
+                        .collect::<Vec<_>>()
+                };
+                let fmin = (0..ns)
+                    .map(|s| l.chain.landscape.f(&[xs[s]]))
+                    .fold(f64::INFINITY, f64::min);
+                let fmax = (0..ns)
+                    .map(|s| l.chain.landscape.f(&[xs[s]]))
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let pmax = l.bc_hist[l.bc_hist.len() - 1]
+                    .iter()
+                    .cloned()
+                    .fold(0.0, f64::max);
                 LinePlot {
-                    title: format!("1-D double well, Δ={}, σ={}: where the iterates live", l.chain.delta(), l.chain.sigma),
+                    title: format!(
+                        "1-D double well, Δ={}, σ={}: where the iterates live",
+                        l.chain.delta(),
+                        l.chain.sigma
+                    ),
                     x_label: "weight x".into(),
                     y_label: "probability".into(),
                     log_x: false,
@@ -453,11 +512,16 @@ impl MarkovResult {
                         Series::new("SR limit π̃ (Thm 2)", pts(&l.pi_tilde)),
                         Series::new(format!("SR π_α, α={}", a[0]), pts(&l.pi[0])),
                         Series::new(format!("BC, α={}", ba[0]), pts(&l.bc_hist[0])),
-                        Series::new(format!("BC, α={}", sci(ba[ba.len() - 1])), pts(&l.bc_hist[l.bc_hist.len() - 1])),
+                        Series::new(
+                            format!("BC, α={}", sci(ba[ba.len() - 1])),
+                            pts(&l.bc_hist[l.bc_hist.len() - 1]),
+                        ),
                         Series::reference(
                             "f(x) (rescaled)",
                             xs.iter()
-                                .map(|&x| (x, pmax * (l.chain.landscape.f(&[x]) - fmin) / (fmax - fmin)))
+                                .map(|&x| {
+                                    (x, pmax * (l.chain.landscape.f(&[x]) - fmin) / (fmax - fmin))
+                                })
                                 .collect(),
                         ),
                     ],

@@ -23,7 +23,9 @@ use crate::plot::{LinePlot, Series};
 /// `max_x TV(P(x, ·), π)` for a row-stochastic `p`.
 pub fn worst_tv(p: &[f64], pi: &[f64]) -> f64 {
     let n = pi.len();
-    (0..n).map(|x| tv(&p[x * n..(x + 1) * n], pi)).fold(0.0, f64::max)
+    (0..n)
+        .map(|x| tv(&p[x * n..(x + 1) * n], pi))
+        .fold(0.0, f64::max)
 }
 
 /// The ε-mixing time of the chain `t` with stationary `pi` (exact; at most 2^40 steps).
@@ -119,7 +121,11 @@ pub fn halved(p: &[f64; 9], k: u32) -> Vec<f64> {
     let f = 0.5f64.powi(k as i32);
     let mut q: Vec<f64> = p.iter().map(|x| x * f).collect();
     for i in 0..3 {
-        q[i * 3 + i] = 1.0 - (0..3).filter(|&j| j != i).map(|j| q[i * 3 + j]).sum::<f64>();
+        q[i * 3 + i] = 1.0
+            - (0..3)
+                .filter(|&j| j != i)
+                .map(|j| q[i * 3 + j])
+                .sum::<f64>();
     }
     q
 }
@@ -219,10 +225,10 @@ impl MixingResult {
         }
         let times: Vec<String> = self.figure2.iter().map(|f| f.1.to_string()).collect();
         let max_tv = self.figure2.iter().map(|f| f.0).fold(0.0, f64::max);
-        let doubling = self
-            .figure2
-            .windows(2)
-            .all(|w| (w[1].1 as f64) >= 1.8 * w[0].1 as f64 - 1.0 && (w[1].1 as f64) <= 2.2 * w[0].1 as f64 + 1.0);
+        let doubling = self.figure2.windows(2).all(|w| {
+            (w[1].1 as f64) >= 1.8 * w[0].1 as f64 - 1.0
+                && (w[1].1 as f64) <= 2.2 * w[0].1 as f64 + 1.0
+        });
         v.push(Verdict::new(
             "Fig 2",
             format!(
@@ -254,7 +260,10 @@ impl MixingResult {
             }
             series.push(Series::new(
                 format!("{}: M_ε(α)", c.name),
-                a.iter().zip(&c.times).map(|(x, m)| (*x, *m as f64)).collect(),
+                a.iter()
+                    .zip(&c.times)
+                    .map(|(x, m)| (*x, *m as f64))
+                    .collect(),
             ));
             let k = a.len() - 1;
             let cst = a[k] * c.times[k] as f64;
@@ -265,14 +274,27 @@ impl MixingResult {
         }
         write_csv(
             &dir.join("mixing.csv"),
-            &["lattice", "alpha", "mixing_time", "alpha_times_mixing_time", "max_proper_subset_mass"],
+            &[
+                "lattice",
+                "alpha",
+                "mixing_time",
+                "alpha_times_mixing_time",
+                "max_proper_subset_mass",
+            ],
             &rows,
         )?;
         let rows: Vec<Vec<String>> = self
             .figure2
             .iter()
             .enumerate()
-            .map(|(k, (d, m))| vec![k.to_string(), 0.5f64.powi(k as i32).to_string(), d.to_string(), m.to_string()])
+            .map(|(k, (d, m))| {
+                vec![
+                    k.to_string(),
+                    0.5f64.powi(k as i32).to_string(),
+                    d.to_string(),
+                    m.to_string(),
+                ]
+            })
             .collect();
         write_csv(
             &dir.join("mixing_figure2.csv"),

@@ -72,20 +72,23 @@ mod tests {
 
     #[test]
     fn erfc_matches_reference_values() {
-        // Reference values from the closed forms' published tables (Abramowitz & Stegun 7.1, mpmath).
+        // Reference values: C libm erfc (printed by Python 3 math.erfc).
         let cases = [
             (0.0, 1.0),
             (0.5, 0.479_500_122_186_953_5),
             (1.0, 0.157_299_207_050_285_1),
             (2.0, 0.004_677_734_981_047_266),
-            (2.4999, 4.070_870_405_7e-4),
+            (2.4999, 4.071_699_003_334_514e-4),
             (3.0, 2.209_049_699_858_544e-5),
             (5.0, 1.537_459_794_428_035e-12),
             (-1.0, 1.842_700_792_949_715),
         ];
         for (x, want) in cases {
             let got = erfc(x);
-            assert!(((got - want) / want).abs() < 1e-9, "erfc({x}) = {got}, want {want}");
+            assert!(
+                ((got - want) / want).abs() < 1e-9,
+                "erfc({x}) = {got}, want {want}"
+            );
         }
         // The two branches agree where they meet.
         let (a, b) = (erfc(2.5 - 1e-12), erfc(2.5));

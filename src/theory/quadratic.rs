@@ -39,7 +39,13 @@ pub enum Method {
 
 impl Method {
     /// All methods in plotting order.
-    pub const ALL: [Method; 5] = [Method::Sgd, Method::BcQs, Method::BcQd, Method::Sr, Method::R];
+    pub const ALL: [Method; 5] = [
+        Method::Sgd,
+        Method::BcQs,
+        Method::BcQd,
+        Method::Sr,
+        Method::R,
+    ];
     /// Legend / CSV name.
     pub fn name(self) -> &'static str {
         match self {
@@ -307,7 +313,10 @@ impl QuadraticResult {
                 }
             }
         }
-        let bc_final: Vec<f64> = deltas.iter().map(|&d| self.final_gap(Method::BcQs, d)).collect();
+        let bc_final: Vec<f64> = deltas
+            .iter()
+            .map(|&d| self.final_gap(Method::BcQs, d))
+            .collect();
         v.push(Verdict::new(
             "Cor 1",
             format!(
@@ -333,7 +342,11 @@ impl QuadraticResult {
         let decade = |m: Method, d: f64| {
             self.curve(m, d).map_or(f64::NAN, |c| {
                 let n = c.gap_avg.len();
-                let k = self.checkpoints.iter().position(|&x| x * 100 >= t).unwrap_or(0);
+                let k = self
+                    .checkpoints
+                    .iter()
+                    .position(|&x| x * 100 >= t)
+                    .unwrap_or(0);
                 c.gap_avg[k] / c.gap_avg[n - 1]
             })
         };
@@ -359,8 +372,16 @@ impl QuadraticResult {
                 format!(
                     "gap at T={} for Δ = {}: {}; grows with Δ",
                     sci(t as f64),
-                    deltas.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
-                    floors.iter().map(|f| sci(*f)).collect::<Vec<_>>().join(", ")
+                    deltas
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    floors
+                        .iter()
+                        .map(|f| sci(*f))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 grows,
             ));
@@ -387,26 +408,51 @@ impl QuadraticResult {
         }
         write_csv(
             &dir.join("quadratic.csv"),
-            &["method", "delta", "T", "gap_avg_iterate", "gap_avg_used_weights", "gap_last_iterate", "cor1_bound"],
+            &[
+                "method",
+                "delta",
+                "T",
+                "gap_avg_iterate",
+                "gap_avg_used_weights",
+                "gap_last_iterate",
+                "cor1_bound",
+            ],
             &rows,
         )?;
         let pts = |ys: &[f64]| -> Vec<(f64, f64)> {
-            self.checkpoints.iter().map(|&t| t as f64).zip(ys.iter().copied()).collect()
+            self.checkpoints
+                .iter()
+                .map(|&t| t as f64)
+                .zip(ys.iter().copied())
+                .collect()
         };
         for &dl in &self.config.deltas {
             let mut series = Vec::new();
             for m in Method::ALL {
                 if let Some(c) = self.curve(m, dl) {
-                    series.push(Series::new(format!("{} (avg iterate)", m.name()), pts(&c.gap_avg)));
+                    series.push(Series::new(
+                        format!("{} (avg iterate)", m.name()),
+                        pts(&c.gap_avg),
+                    ));
                 }
             }
             if let Some(c) = self.curve(Method::BcQd, dl) {
                 series.push(Series::new("BC-Qd (avg of Qd(w_r))", pts(&c.gap_avg_used)));
             }
-            let bound: Vec<f64> = self.checkpoints.iter().map(|&t| self.problem.cor1_bound(t)).collect();
-            series.push(Series::reference("Cor 1 bound (1+log(T+1))G²/(2μT)", pts(&bound)));
+            let bound: Vec<f64> = self
+                .checkpoints
+                .iter()
+                .map(|&t| self.problem.cor1_bound(t))
+                .collect();
+            series.push(Series::reference(
+                "Cor 1 bound (1+log(T+1))G²/(2μT)",
+                pts(&bound),
+            ));
             LinePlot {
-                title: format!("Least squares d={}, m={}, Δ={dl}: F(w̄_T) − F(w*)", self.problem.d, self.problem.m),
+                title: format!(
+                    "Least squares d={}, m={}, Δ={dl}: F(w̄_T) − F(w*)",
+                    self.problem.d, self.problem.m
+                ),
                 x_label: "iterations T (log)".into(),
                 y_label: "F(w̄_T) − F(w*) (log)".into(),
                 log_x: true,
@@ -419,10 +465,18 @@ impl QuadraticResult {
         deltas.sort_by(f64::total_cmp);
         let series = Method::ALL[1..]
             .iter()
-            .map(|&m| Series::new(m.name(), deltas.iter().map(|&d| (d, self.final_gap(m, d))).collect()))
+            .map(|&m| {
+                Series::new(
+                    m.name(),
+                    deltas.iter().map(|&d| (d, self.final_gap(m, d))).collect(),
+                )
+            })
             .collect();
         LinePlot {
-            title: format!("Gap at T={} against grid step", self.checkpoints.last().unwrap_or(&0)),
+            title: format!(
+                "Gap at T={} against grid step",
+                self.checkpoints.last().unwrap_or(&0)
+            ),
             x_label: "grid step Δ (log)".into(),
             y_label: "F(w̄_T) − F(w*) (log)".into(),
             log_x: true,

@@ -68,7 +68,9 @@ pub fn frequency_variances(p: &[f64], pi: &[f64]) -> Result<Vec<f64>> {
         }
     }
     let z = linalg::inverse(&m, n)?;
-    Ok((0..n).map(|x| (pi[x] * (2.0 * z[x * n + x] - 1.0 - pi[x])).max(0.0)).collect())
+    Ok((0..n)
+        .map(|x| (pi[x] * (2.0 * z[x * n + x] - 1.0 - pi[x])).max(0.0))
+        .collect())
 }
 
 /// The state `x` with `Σ_{y<x} π_y ≤ u < Σ_{y≤x} π_y` (inverse-CDF sampling, `u ∈ [0, 1)`).

@@ -137,7 +137,12 @@ fn lemma1_cmd(c: &CommonArgs, steps: u64, failed: &mut usize) -> anyhow::Result<
     Ok(())
 }
 
-fn markov_cmd(c: &CommonArgs, sim_steps: u64, bc_steps: u64, failed: &mut usize) -> anyhow::Result<()> {
+fn markov_cmd(
+    c: &CommonArgs,
+    sim_steps: u64,
+    bc_steps: u64,
+    failed: &mut usize,
+) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let cfg = markov::MarkovConfig {
         sim_steps,
