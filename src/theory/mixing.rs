@@ -3,6 +3,10 @@
 //! Theorem 2 rules out; and the paper's Figure 2: halving every move probability of a 3-state chain
 //! leaves its stationary distribution unchanged and doubles its mixing time.
 //!
+//! Figure 2's transition probabilities are drawn in the figure and are not in the paper's text, so
+//! the default 3-state chain here is an illustrative one of the same shape (a path 0 ↔ 1 ↔ 2 with
+//! self-loops); `MixingConfig::figure2` takes any other.
+//!
 //! The ε-mixing time is eq. (19): the least M with `max_{x₀} max_A |P(x^M ∈ A | x₀) − π(A)| ≤ ε`,
 //! i.e. `max_{x₀} TV(T^M(x₀, ·), π) ≤ ε`. That distance never increases with M, so M is found
 //! exactly by repeated squaring of T to bracket it, then a binary descent over the bits of M.

@@ -8,6 +8,11 @@
 //!   a limit `π̃` with `π̃(x) > 0` everywhere as α → 0, while BC's quantized iterates concentrate.
 //! * [`mixing`] — Theorem 3: the chain's ε-mixing time grows like 1/α; the paper's Figure 2.
 //!
+//! Run them with `qtrain theory quadratic|lemma1|markov|mixing|all --out DIR [--seed S]`; `all`
+//! uses the default sizes and takes about a minute on two cores. Every experiment returns a result
+//! struct with `verdicts()` (computed from its numbers) and `write(dir)` (CSV + SVG), which the
+//! golden tests (`tests/golden/theory.rs`) call on smaller instances.
+//!
 //! Shared pieces: [`lsq`] (seeded least squares), [`landscape`] (non-convex test functions),
 //! [`chain`] (the SR lattice chain's exact transition matrix), [`stationary`] (stationary
 //! distributions and their sampling variance), [`normal`], [`linalg`], [`report`].
