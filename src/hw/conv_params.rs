@@ -55,7 +55,10 @@ impl ConvParams {
             return bad("simd", format!("{} is outside 1..=1024", self.simd));
         }
         if !(1..=8).contains(&self.max_act_bits) {
-            return bad("max_act_bits", format!("{} is outside 1..=8", self.max_act_bits));
+            return bad(
+                "max_act_bits",
+                format!("{} is outside 1..=8", self.max_act_bits),
+            );
         }
         for (f, v) in [
             ("max_h", self.max_h),
