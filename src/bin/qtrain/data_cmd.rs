@@ -1,6 +1,6 @@
 //! `qtrain data` subcommands: `stats` (what a CIFAR directory holds) and `bench` (how fast it loads).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -70,7 +70,7 @@ struct StatsReport {
     test: SplitStats,
 }
 
-fn load(data: &PathBuf) -> anyhow::Result<CifarSplits> {
+fn load(data: &Path) -> anyhow::Result<CifarSplits> {
     load_cifar(data).with_context(|| format!("cannot load CIFAR data from {}", data.display()))
 }
 
