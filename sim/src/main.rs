@@ -55,8 +55,15 @@ struct Args {
     json: Option<PathBuf>,
 }
 
-fn main() -> Result<()> {
-    let args = Args::parse();
+fn main() {
+    // Errors are for users: the message chain, no backtrace, exit status 1.
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Args) -> Result<()> {
     let hw = match &args.hw {
         Some(p) => HwConfig::load(p)?,
         None => HwConfig::default(),
