@@ -3,3 +3,4 @@
 //! [`crate::lfsr`].
 
 pub mod pack;
+pub mod update;
