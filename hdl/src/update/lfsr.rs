@@ -1,6 +1,8 @@
-//! One lane's LFSR: the library's Galois LFSR ([`qtrain::lfsr`]) advanced `r` steps per update, with the
-//! `r`-bit draw and the jump written as parity-of-AND masks ([`LfsrSpec::draw_masks`],
-//! [`LfsrSpec::jump_masks`]), i.e. `^(state & mask)` per bit in Verilog: one draw per clock.
+//! One lane's LFSR: the library's Galois LFSR ([`qtrain::lfsr`]) advanced `r` steps per update. The
+//! `r`-step jump and the `r`-bit draw are linear maps over GF(2) given by the library as parity-of-AND
+//! row masks ([`LfsrSpec::jump_masks`], [`LfsrSpec::draw_masks`]); the block stores their columns and
+//! XORs the columns of the state's set bits (the same map, an XOR tree in hardware, and ~30× cheaper
+//! to simulate than 48 parity reductions): one draw per clock.
 //!
 //! Ports: `step` advances the state by `r` steps (the draw on `draw` is the one consumed); `load` with
 //! `sel == index` overwrites the state with `load_state` (reseeding; has priority over `step`).
@@ -33,14 +35,20 @@ pub struct LaneLfsr {
     state: DFFWithInit<Bits<32>>,
     nxt: Signal<Local, Bits<32>>,
     index: Constant<Bits<8>>,
-    jump: [Constant<Bits<32>>; LFSR_STATE_BITS],
-    dmask: [Constant<Bits<32>>; LFSR_DRAW_BITS],
+    jump_col: [Constant<Bits<32>>; LFSR_STATE_BITS],
+    draw_col: [Constant<Bits<16>>; LFSR_STATE_BITS],
 }
 
 impl LaneLfsr {
     /// Lane `index` of a unit running `spec` with `r`-bit draws (`r` ≤ 16, width ≤ 32).
     pub fn new(spec: &LfsrSpec, r: u32, index: u8) -> Self {
         assert!(r as usize <= LFSR_DRAW_BITS && spec.width as usize <= LFSR_STATE_BITS);
+        // Column k of a row-mask matrix: bit j is bit k of row j.
+        let col = |rows: &[u64], k: usize| {
+            rows.iter()
+                .enumerate()
+                .fold(0u64, |c, (j, row)| c | ((row >> k) & 1) << j)
+        };
         let jm = spec.jump_masks(r);
         let dm = spec.draw_masks(r);
         Self {
@@ -53,8 +61,8 @@ impl LaneLfsr {
             state: DFFWithInit::new(bits(spec.lane_state(0, index as u32))),
             nxt: Default::default(),
             index: Constant::new(bits(index as u64)),
-            jump: std::array::from_fn(|j| Constant::new(bits(jm.get(j).copied().unwrap_or(0)))),
-            dmask: std::array::from_fn(|i| Constant::new(bits(dm.get(i).copied().unwrap_or(0)))),
+            jump_col: std::array::from_fn(|k| Constant::new(bits(col(&jm, k)))),
+            draw_col: std::array::from_fn(|k| Constant::new(bits(col(&dm, k)))),
         }
     }
 }
@@ -64,18 +72,12 @@ impl Logic for LaneLfsr {
     fn update(&mut self) {
         dff_setup!(self, clock, state);
         self.draw.next = 0.into();
-        for i in 0..LFSR_DRAW_BITS {
-            self.draw.next = self
-                .draw
-                .val()
-                .replace_bit(i, (self.state.q.val() & self.dmask[i].val()).xor());
-        }
         self.nxt.next = 0.into();
-        for j in 0..LFSR_STATE_BITS {
-            self.nxt.next = self
-                .nxt
-                .val()
-                .replace_bit(j, (self.state.q.val() & self.jump[j].val()).xor());
+        for k in 0..LFSR_STATE_BITS {
+            if self.state.q.val().get_bit(k) {
+                self.draw.next = self.draw.val() ^ self.draw_col[k].val();
+                self.nxt.next = self.nxt.val() ^ self.jump_col[k].val();
+            }
         }
         if self.load.val() && (self.sel.val() == self.index.val()) {
             self.state.d.next = self.load_state.val();
