@@ -184,6 +184,18 @@ impl<const L: usize, const WB: usize, const UB: usize> UpdateRunner<L, WB, UB> {
         }
     }
 
+    /// Run `n` cycles offering nothing (output ready).
+    pub fn idle(&mut self, n: u64) -> Result<(), QtrainError> {
+        self.uut.in_valid.next = false;
+        self.uut.cmd_valid.next = false;
+        self.uut.out_ready.next = true;
+        for _ in 0..n {
+            self.low_phase()?;
+            self.high_phase()?;
+        }
+        Ok(())
+    }
+
     /// Offer the two command words until the unit takes them, then idle until a reseed finishes.
     /// Returns the cycles spent.
     pub fn command(&mut self, words: [u64; 2]) -> Result<u64, QtrainError> {
