@@ -330,3 +330,196 @@ fn waveform_handshakes_throughput_latency() {
         assert_eq!(wave.rows.last().unwrap().1[sat], m.saturation().count);
     }
 }
+
+/// Streams `rounds` beats of one repeated (w, u) through SR and returns the mean of w' (real value).
+fn sr_mean(p: &UpdateParams, grid: UpdateGrid, w: i64, u: i64, beats: usize, seed: u64) -> f64 {
+    let mut r = Runner::new(p).unwrap();
+    let c = UpdateCommand {
+        mode: UpdateMode::Sr,
+        grid,
+        reseed: Some(seed),
+        ..Default::default()
+    };
+    r.command(c.encode(p).unwrap()).unwrap();
+    let n = beats * p.lanes;
+    let (hw, _) = r
+        .stream(&vec![w; n], &vec![u; n], &mut Traffic::full_speed())
+        .unwrap();
+    let sum: i64 = hw.iter().flat_map(|b| b.w.iter()).sum();
+    p.w_format.to_f64(sum) / n as f64
+}
+
+/// (a) SR is unbiased in hardware. Over n = 16·4096 updates of the same (w, u), each lane drawing
+/// fresh r-bit LFSR values, E[w'] = lo + Δ·⌊frac·2^r⌋/2^r, so |E[w'] − (w − u)| < Δ·2^−r (the r-bit
+/// bias), and the sample mean adds σ = Δ·√(p(1−p)/n); tolerance = Δ·2^−r + 4σ. R on the same input
+/// is off by far more (it always rounds the same way). Figures print with `--nocapture`.
+#[test]
+fn behaviour_sr_is_unbiased() {
+    let p = UpdateParams::default();
+    let beats = 4096;
+    let n = (beats * p.lanes) as f64;
+    let wf = p.w_format;
+    let cases = [
+        (UpdateGrid::Binary, 4096i64, 100i64),            // v = 0.25 − 0.0977
+        (UpdateGrid::Binary, -8192, -37),                 // v = −0.5 + 0.0361
+        (UpdateGrid::Fixed { bits: 4, frac: 3 }, 2048, 77), // Δ = 1/8, v = 0.125 − 0.0752
+        (UpdateGrid::Fixed { bits: 8, frac: 6 }, -9000, -13),
+    ];
+    for (i, &(grid, w, u)) in cases.iter().enumerate() {
+        let c = UpdateCommand {
+            grid,
+            ..Default::default()
+        };
+        let g = c.grid_raw(&p).unwrap();
+        let delta = wf.to_f64(1 << g.d);
+        let v = wf.to_f64(w - (u << (wf.frac_bits - p.u_format.frac_bits)));
+        let lo = wf.to_f64(g.lo) + delta * ((v - wf.to_f64(g.lo)) / delta).floor();
+        let frac = (v - lo) / delta;
+        let sigma = delta * (frac * (1.0 - frac) / n).sqrt();
+        let tol = delta * (-(p.sr_bits as f64)).exp2() + 4.0 * sigma;
+        let mean = sr_mean(&p, grid, w, u, beats, 1000 + i as u64);
+        // The exact expectation with r-bit draws: P(up) = ⌊frac·2^r⌋/2^r.
+        let r_scale = (p.sr_bits as f64).exp2();
+        let e_r = lo + delta * (frac * r_scale + 1e-9).floor() / r_scale;
+        let r_out = qtrain::exact::update::lane_update(
+            &p,
+            UpdateMode::R,
+            &g,
+            w,
+            u,
+            0,
+            &mut Default::default(),
+        );
+        let r_err = (wf.to_f64(r_out.q) - v).abs();
+        eprintln!(
+            "SR unbiased: grid {grid:?} w−u = {v:.6}: mean of {n} w' = {mean:.6} (r-bit expectation {e_r:.6}), |error| = {:.6} ≤ tol {tol:.6} (Δ·2^-r = {:.6}, 4σ = {:.6}); R error {r_err:.6}",
+            (mean - v).abs(),
+            delta * (-(p.sr_bits as f64)).exp2(),
+            4.0 * sigma
+        );
+        assert!((mean - v).abs() <= tol, "SR mean {mean} vs {v}, tolerance {tol}");
+        assert!(
+            (mean - e_r).abs() <= 4.0 * sigma,
+            "SR mean {mean} vs the r-bit expectation {e_r}, 4σ = {}",
+            4.0 * sigma
+        );
+        assert!(r_err > 5.0 * tol, "R should be visibly biased here");
+    }
+}
+
+/// (b) R stagnates: on the k-bit grid Δ = 1/8, every |u| < Δ/2 leaves every grid weight where it
+/// is, round after round, while SR moves them. On the binary grid a weight flips only when one step
+/// exceeds 1 (sign(0) = +1): checked for every 8-bit step of a Q2.6 step format.
+#[test]
+fn behaviour_r_stagnates() {
+    let p = UpdateParams::default();
+    let grid = UpdateGrid::Fixed { bits: 4, frac: 3 };
+    let delta_raw = 1i64 << 11;
+    let shift = p.w_format.frac_bits - p.u_format.frac_bits;
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let beats = 32;
+    let n = beats * p.lanes;
+    let w0: Vec<i64> = (0..n).map(|_| rng.gen_range(-8i64..=7) * delta_raw).collect();
+    let max_u = (delta_raw / 2 - 1) >> shift; // |u·2^shift| < Δ/2
+    let mut moved = [0usize; 2];
+    for (m, mode) in [UpdateMode::R, UpdateMode::Sr].into_iter().enumerate() {
+        let mut r = Runner::new(&p).unwrap();
+        let c = UpdateCommand {
+            mode,
+            grid,
+            reseed: Some(3),
+            ..Default::default()
+        };
+        r.command(c.encode(&p).unwrap()).unwrap();
+        let mut w = w0.clone();
+        for _round in 0..20 {
+            let u: Vec<i64> = (0..n).map(|_| rng.gen_range(-max_u..=max_u)).collect();
+            let (hw, _) = r.stream(&w, &u, &mut Traffic::random(0.2, 0.2, 4)).unwrap();
+            w = hw.iter().flat_map(|b| b.w.iter().copied()).collect();
+        }
+        moved[m] = w.iter().zip(&w0).filter(|(a, b)| a != b).count();
+    }
+    assert_eq!(moved[0], 0, "R moved a weight with |u| < Δ/2");
+    assert!(moved[1] > n / 4, "SR should move weights ({} of {n})", moved[1]);
+
+    // Binary: steps up to ±2 (Q2.6). w = +1 flips iff u > 1; w = −1 flips iff u ≤ −1.
+    let wide = UpdateParams {
+        u_format: FixedFormat::signed(8, 6),
+        ..UpdateParams::default()
+    };
+    let mut r = Runner::new(&wide).unwrap();
+    let c = UpdateCommand::default(); // R, binary
+    r.command(c.encode(&wide).unwrap()).unwrap();
+    let one = 1i64 << 14;
+    for &w in &[one, -one] {
+        let u: Vec<i64> = (-128..128).collect();
+        let (hw, _) = r
+            .stream(&vec![w; 256], &u, &mut Traffic::full_speed())
+            .unwrap();
+        let out: Vec<i64> = hw.iter().flat_map(|b| b.w.iter().copied()).collect();
+        for (&uu, &o) in u.iter().zip(&out) {
+            let flips = if w > 0 { uu > 64 } else { uu <= -64 };
+            assert_eq!(o != w, flips, "w = {w}, u = {uu}/64: w' = {o}");
+        }
+    }
+}
+
+/// (c) BC accumulates: small steps (|u| < 0.125) whose running sum crosses zero flip the packed sign
+/// bit exactly in the round where the real-valued w_r0 − Σu changes sign (sign(0) = +1); R with the
+/// same steps never flips a binary weight.
+#[test]
+fn behaviour_bc_accumulates() {
+    let p = UpdateParams::default();
+    let (wf, uf) = (p.w_format, p.u_format);
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let n = 4 * p.lanes; // 4 beats, filter length 64: one packed word per round
+    let w0: Vec<i64> = (0..n).map(|_| rng.gen_range(-6000i64..=6000)).collect();
+    // Each weight drifts in one direction, with noise, so most cross zero within the rounds.
+    let drift: Vec<i64> = (0..n)
+        .map(|i| if w0[i] > 0 { 40 } else { -40 })
+        .collect();
+    let mut r = Runner::new(&p).unwrap();
+    let bc = UpdateCommand {
+        mode: UpdateMode::Bc,
+        grid: UpdateGrid::Binary,
+        pack: true,
+        filter_bits: 64,
+        ..Default::default()
+    };
+    r.command(bc.encode(&p).unwrap()).unwrap();
+    let (mut w, mut real) = (w0.clone(), w0.iter().map(|&x| wf.to_f64(x)).collect::<Vec<f64>>());
+    let mut flips = 0;
+    let mut steps_all = Vec::new();
+    for round in 0..60 {
+        let u: Vec<i64> = (0..n)
+            .map(|i| (drift[i] + rng.gen_range(-30..=30)).clamp(uf.min_raw(), uf.max_raw()))
+            .collect();
+        steps_all.push(u.clone());
+        let (hw, _) = r.stream(&w, &u, &mut Traffic::random(0.3, 0.3, round)).unwrap();
+        let new_w: Vec<i64> = hw.iter().flat_map(|b| b.w.iter().copied()).collect();
+        let words: Vec<u64> = hw.iter().filter_map(|b| b.pack).collect();
+        assert_eq!(words.len(), 1);
+        for i in 0..n {
+            let before = real[i] >= 0.0;
+            real[i] = (real[i] - uf.to_f64(u[i])).clamp(-1.0, 1.0);
+            let after = real[i] >= 0.0;
+            assert_eq!(wf.to_f64(new_w[i]), real[i], "w_r is exact (round {round}, weight {i})");
+            let bit = (words[0] >> i) & 1 == 1;
+            assert_eq!(bit, after, "round {round}, weight {i}: sign bit vs real sum {}", real[i]);
+            flips += usize::from(before != after);
+        }
+        w = new_w;
+    }
+    assert!(flips >= n / 2, "only {flips} sign changes: the test would not show accumulation");
+    // R with the same steps: every binary weight keeps its sign.
+    let mut r = Runner::new(&p).unwrap();
+    r.command(UpdateCommand::default().encode(&p).unwrap()).unwrap();
+    let one = 1i64 << wf.frac_bits;
+    let mut wb: Vec<i64> = w0.iter().map(|&x| if x >= 0 { one } else { -one }).collect();
+    let start = wb.clone();
+    for u in &steps_all {
+        let (hw, _) = r.stream(&wb, u, &mut Traffic::full_speed()).unwrap();
+        wb = hw.iter().flat_map(|b| b.w.iter().copied()).collect();
+    }
+    assert_eq!(wb, start, "R flipped a binary weight with steps < 1");
+}
