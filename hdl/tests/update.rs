@@ -17,7 +17,11 @@ type Runner = UpdateRunner<16, 16, 8>;
 /// Scoreboard: the first update (beat·L + lane) where hardware and model differ, or a pack/last error.
 fn compare(model: &[BeatOut], hw: &[HwBeat]) -> Result<(), String> {
     if model.len() != hw.len() {
-        return Err(format!("{} model beats, {} hardware beats", model.len(), hw.len()));
+        return Err(format!(
+            "{} model beats, {} hardware beats",
+            model.len(),
+            hw.len()
+        ));
     }
     for (b, (m, h)) in model.iter().zip(hw).enumerate() {
         for (l, o) in m.lanes.iter().enumerate() {
@@ -85,15 +89,19 @@ fn check_case<const L: usize, const WB: usize, const UB: usize>(
     if let Err(e) = compare(&mo, &hw) {
         panic!("{c:?}: {e}");
     }
-    assert_eq!(r.sat_count(), m.saturation().count, "{c:?}: saturation counter");
+    assert_eq!(
+        r.sat_count(),
+        m.saturation().count,
+        "{c:?}: saturation counter"
+    );
     w.len()
 }
 
 fn grids() -> [UpdateGrid; 4] {
     [
         UpdateGrid::Binary,
-        UpdateGrid::Fixed { bits: 2, frac: 0 },  // {-2,-1,0,1}, Δ = 1
-        UpdateGrid::Fixed { bits: 8, frac: 6 },  // Δ = 1/64, d = 8
+        UpdateGrid::Fixed { bits: 2, frac: 0 }, // {-2,-1,0,1}, Δ = 1
+        UpdateGrid::Fixed { bits: 8, frac: 6 }, // Δ = 1/64, d = 8
         UpdateGrid::Fixed { bits: 16, frac: 14 }, // the whole format, d = 0
     ]
 }
@@ -149,7 +157,10 @@ fn bit_exact_other_configuration() {
     let mut r = UpdateRunner::<4, 12, 6>::new(&p).unwrap();
     let mut m = UpdateUnitModel::new(&p).unwrap();
     let mut traffic = Traffic::random(0.4, 0.4, 77);
-    for (i, mode) in [UpdateMode::R, UpdateMode::Sr, UpdateMode::Bc].into_iter().enumerate() {
+    for (i, mode) in [UpdateMode::R, UpdateMode::Sr, UpdateMode::Bc]
+        .into_iter()
+        .enumerate()
+    {
         for (j, g) in [UpdateGrid::Binary, UpdateGrid::Fixed { bits: 4, frac: 3 }]
             .into_iter()
             .enumerate()
@@ -305,7 +316,11 @@ fn waveform_handshakes_throughput_latency() {
             let (a, b) = (&pair[0].1, &pair[1].1);
             if a[ov] == 1 && a[or] == 0 {
                 stalls += 1;
-                assert_eq!(b[ov], 1, "{tag}: out_valid dropped without a transfer at cycle {}", pair[0].0);
+                assert_eq!(
+                    b[ov], 1,
+                    "{tag}: out_valid dropped without a transfer at cycle {}",
+                    pair[0].0
+                );
                 for &d in &data {
                     assert_eq!(a[d], b[d], "{tag}: {} changed while stalled", wave.names[d]);
                 }
@@ -323,7 +338,11 @@ fn waveform_handshakes_throughput_latency() {
         } else {
             assert!(stalls > 10, "the back-pressure run must stall ({stalls})");
             for (i, o) in ins.iter().zip(&outs) {
-                assert!(o - i >= 3, "backpressure: a beat left after {} cycles", o - i);
+                assert!(
+                    o - i >= 3,
+                    "backpressure: a beat left after {} cycles",
+                    o - i
+                );
             }
         }
         let sat = wave.col("uut.sat_count");
@@ -360,8 +379,8 @@ fn behaviour_sr_is_unbiased() {
     let n = (beats * p.lanes) as f64;
     let wf = p.w_format;
     let cases = [
-        (UpdateGrid::Binary, 4096i64, 100i64),            // v = 0.25 − 0.0977
-        (UpdateGrid::Binary, -8192, -37),                 // v = −0.5 + 0.0361
+        (UpdateGrid::Binary, 4096i64, 100i64), // v = 0.25 − 0.0977
+        (UpdateGrid::Binary, -8192, -37),      // v = −0.5 + 0.0361
         (UpdateGrid::Fixed { bits: 4, frac: 3 }, 2048, 77), // Δ = 1/8, v = 0.125 − 0.0752
         (UpdateGrid::Fixed { bits: 8, frac: 6 }, -9000, -13),
     ];
@@ -397,7 +416,10 @@ fn behaviour_sr_is_unbiased() {
             delta * (-(p.sr_bits as f64)).exp2(),
             4.0 * sigma
         );
-        assert!((mean - v).abs() <= tol, "SR mean {mean} vs {v}, tolerance {tol}");
+        assert!(
+            (mean - v).abs() <= tol,
+            "SR mean {mean} vs {v}, tolerance {tol}"
+        );
         assert!(
             (mean - e_r).abs() <= 4.0 * sigma,
             "SR mean {mean} vs the r-bit expectation {e_r}, 4σ = {}",
@@ -419,7 +441,9 @@ fn behaviour_r_stagnates() {
     let mut rng = ChaCha8Rng::seed_from_u64(8);
     let beats = 32;
     let n = beats * p.lanes;
-    let w0: Vec<i64> = (0..n).map(|_| rng.gen_range(-8i64..=7) * delta_raw).collect();
+    let w0: Vec<i64> = (0..n)
+        .map(|_| rng.gen_range(-8i64..=7) * delta_raw)
+        .collect();
     let max_u = (delta_raw / 2 - 1) >> shift; // |u·2^shift| < Δ/2
     let mut moved = [0usize; 2];
     for (m, mode) in [UpdateMode::R, UpdateMode::Sr].into_iter().enumerate() {
@@ -440,7 +464,11 @@ fn behaviour_r_stagnates() {
         moved[m] = w.iter().zip(&w0).filter(|(a, b)| a != b).count();
     }
     assert_eq!(moved[0], 0, "R moved a weight with |u| < Δ/2");
-    assert!(moved[1] > n / 4, "SR should move weights ({} of {n})", moved[1]);
+    assert!(
+        moved[1] > n / 4,
+        "SR should move weights ({} of {n})",
+        moved[1]
+    );
 
     // Binary: steps up to ±2 (Q2.6). w = +1 flips iff u > 1; w = −1 flips iff u ≤ −1.
     let wide = UpdateParams {
@@ -475,9 +503,7 @@ fn behaviour_bc_accumulates() {
     let n = 4 * p.lanes; // 4 beats, filter length 64: one packed word per round
     let w0: Vec<i64> = (0..n).map(|_| rng.gen_range(-6000i64..=6000)).collect();
     // Each weight drifts in one direction, with noise, so most cross zero within the rounds.
-    let drift: Vec<i64> = (0..n)
-        .map(|i| if w0[i] > 0 { 40 } else { -40 })
-        .collect();
+    let drift: Vec<i64> = (0..n).map(|i| if w0[i] > 0 { 40 } else { -40 }).collect();
     let mut r = Runner::new(&p).unwrap();
     let bc = UpdateCommand {
         mode: UpdateMode::Bc,
@@ -487,7 +513,10 @@ fn behaviour_bc_accumulates() {
         ..Default::default()
     };
     r.command(bc.encode(&p).unwrap()).unwrap();
-    let (mut w, mut real) = (w0.clone(), w0.iter().map(|&x| wf.to_f64(x)).collect::<Vec<f64>>());
+    let (mut w, mut real) = (
+        w0.clone(),
+        w0.iter().map(|&x| wf.to_f64(x)).collect::<Vec<f64>>(),
+    );
     let mut flips = 0;
     let mut steps_all = Vec::new();
     for round in 0..60 {
@@ -495,7 +524,9 @@ fn behaviour_bc_accumulates() {
             .map(|i| (drift[i] + rng.gen_range(-30..=30)).clamp(uf.min_raw(), uf.max_raw()))
             .collect();
         steps_all.push(u.clone());
-        let (hw, _) = r.stream(&w, &u, &mut Traffic::random(0.3, 0.3, round)).unwrap();
+        let (hw, _) = r
+            .stream(&w, &u, &mut Traffic::random(0.3, 0.3, round))
+            .unwrap();
         let new_w: Vec<i64> = hw.iter().flat_map(|b| b.w.iter().copied()).collect();
         let words: Vec<u64> = hw.iter().filter_map(|b| b.pack).collect();
         assert_eq!(words.len(), 1);
@@ -503,23 +534,100 @@ fn behaviour_bc_accumulates() {
             let before = real[i] >= 0.0;
             real[i] = (real[i] - uf.to_f64(u[i])).clamp(-1.0, 1.0);
             let after = real[i] >= 0.0;
-            assert_eq!(wf.to_f64(new_w[i]), real[i], "w_r is exact (round {round}, weight {i})");
+            assert_eq!(
+                wf.to_f64(new_w[i]),
+                real[i],
+                "w_r is exact (round {round}, weight {i})"
+            );
             let bit = (words[0] >> i) & 1 == 1;
-            assert_eq!(bit, after, "round {round}, weight {i}: sign bit vs real sum {}", real[i]);
+            assert_eq!(
+                bit, after,
+                "round {round}, weight {i}: sign bit vs real sum {}",
+                real[i]
+            );
             flips += usize::from(before != after);
         }
         w = new_w;
     }
-    assert!(flips >= n / 2, "only {flips} sign changes: the test would not show accumulation");
+    assert!(
+        flips >= n / 2,
+        "only {flips} sign changes: the test would not show accumulation"
+    );
     // R with the same steps: every binary weight keeps its sign.
     let mut r = Runner::new(&p).unwrap();
-    r.command(UpdateCommand::default().encode(&p).unwrap()).unwrap();
+    r.command(UpdateCommand::default().encode(&p).unwrap())
+        .unwrap();
     let one = 1i64 << wf.frac_bits;
-    let mut wb: Vec<i64> = w0.iter().map(|&x| if x >= 0 { one } else { -one }).collect();
+    let mut wb: Vec<i64> = w0
+        .iter()
+        .map(|&x| if x >= 0 { one } else { -one })
+        .collect();
     let start = wb.clone();
     for u in &steps_all {
         let (hw, _) = r.stream(&wb, u, &mut Traffic::full_speed()).unwrap();
         wb = hw.iter().flat_map(|b| b.w.iter().copied()).collect();
     }
     assert_eq!(wb, start, "R flipped a binary weight with steps < 1");
+}
+
+/// A malformed command (reserved bits, mode 3) is taken, ignored and flagged; a valid command with
+/// the clear bit clears the flag; the unit keeps its previous configuration meanwhile.
+#[test]
+fn malformed_command_is_flagged_and_ignored() {
+    let p = UpdateParams::default();
+    let mut r = Runner::new(&p).unwrap();
+    let mut m = UpdateUnitModel::new(&p).unwrap();
+    let good = UpdateCommand {
+        mode: UpdateMode::Bc,
+        grid: UpdateGrid::Fixed { bits: 6, frac: 5 },
+        ..Default::default()
+    };
+    r.command(good.encode(&p).unwrap()).unwrap();
+    m.command(&good).unwrap();
+    assert!(!r.uut().cmd_error.val());
+    for bad in [[1u64 << 40, 0], [3, 0]] {
+        assert!(UpdateCommand::decode(bad, &p).is_err());
+        r.command(bad).unwrap();
+        assert!(r.uut().cmd_error.val());
+        let (w, u) = stimulus(&p, 50, 1 << 9, 6);
+        let (hw, _) = r.stream(&w, &u, &mut Traffic::random(0.2, 0.2, 1)).unwrap();
+        compare(&m.run(&w, &u).unwrap(), &hw).unwrap();
+    }
+    let clear = UpdateCommand {
+        clear_saturation: true,
+        ..good
+    };
+    r.command(clear.encode(&p).unwrap()).unwrap();
+    assert!(!r.uut().cmd_error.val());
+    assert_eq!(r.sat_count(), 0);
+}
+
+/// Verilog export: top module renamed, no Verilog keyword used as a name, and
+/// `verilator --lint-only -Wall -Wno-WIDTH -Wno-DECLFILENAME` passes (needs verilator on PATH;
+/// `.ci/run` installs it). The file is left at target/tmp/qtrain_update_unit.v.
+#[test]
+fn verilog_export_lints_clean_with_verilator() {
+    let p = UpdateParams::default();
+    let v = qtrain_hdl::update::verilog::update_unit_verilog::<16, 16, 8>(&p).unwrap();
+    assert!(v.contains("module qtrain_update_unit("));
+    assert!(!v.contains("module top"), "a module is still called top");
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("qtrain_update_unit.v");
+    std::fs::write(&path, &v).unwrap();
+    let out = std::process::Command::new("verilator")
+        .args([
+            "--lint-only",
+            "-Wall",
+            "-Wno-WIDTH",
+            "-Wno-DECLFILENAME",
+            "--top-module",
+            "qtrain_update_unit",
+        ])
+        .arg(&path)
+        .output()
+        .expect("verilator is required for this test (apt-get install verilator; .ci/run does)");
+    assert!(
+        out.status.success(),
+        "verilator lint failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

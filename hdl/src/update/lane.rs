@@ -83,8 +83,14 @@ pub struct UpdateLane<const WB: usize, const UB: usize> {
 impl<const WB: usize, const UB: usize> UpdateLane<WB, UB> {
     /// A lane for `p` (whose formats must be `WB` and `UB` bits; `p` validated by the caller).
     pub fn new(p: &UpdateParams) -> Self {
-        assert_eq!(p.w_format.total_bits as usize, WB, "WB must equal w_format bits");
-        assert_eq!(p.u_format.total_bits as usize, UB, "UB must equal u_format bits");
+        assert_eq!(
+            p.w_format.total_bits as usize, WB,
+            "WB must equal w_format bits"
+        );
+        assert_eq!(
+            p.u_format.total_bits as usize, UB,
+            "UB must equal u_format bits"
+        );
         let ext = |b: usize| bits::<32>((u32::MAX as u64) & !((1u64 << b) - 1));
         Self {
             clock: Default::default(),
@@ -128,9 +134,7 @@ impl<const WB: usize, const UB: usize> UpdateLane<WB, UB> {
             u_msb: Constant::new(bits(1u64 << (UB - 1))),
             w_ext: Constant::new(ext(WB)),
             u_ext: Constant::new(ext(UB)),
-            u_shift: Constant::new(bits(
-                (p.w_format.frac_bits - p.u_format.frac_bits) as u64,
-            )),
+            u_shift: Constant::new(bits((p.w_format.frac_bits - p.u_format.frac_bits) as u64)),
             r_bits: Constant::new(bits(p.sr_bits as u64)),
             flip: Constant::new(bits(0x8000_0000)),
         }

@@ -97,7 +97,9 @@ fn settle<B: Block>(uut: &mut B) -> Result<(), QtrainError> {
     if simulate(uut, 200) {
         Ok(())
     } else {
-        Err(QtrainError::Numeric("update unit simulation did not settle".into()))
+        Err(QtrainError::Numeric(
+            "update unit simulation did not settle".into(),
+        ))
     }
 }
 
@@ -213,7 +215,9 @@ impl<const L: usize, const WB: usize, const UB: usize> UpdateRunner<L, WB, UB> {
                 break;
             }
             if self.cycle - start > self.hang_limit {
-                return Err(QtrainError::Numeric("update unit never took the command".into()));
+                return Err(QtrainError::Numeric(
+                    "update unit never took the command".into(),
+                ));
             }
         }
         self.uut.cmd_valid.next = false;

@@ -9,21 +9,21 @@
 use qtrain::lfsr::LfsrSpec;
 use rust_hdl::prelude::*;
 
-/// Seeder states.
-#[derive(Copy, Clone, PartialEq, Debug, LogicState)]
-pub enum SeedState {
+/// Seeder state codes (plain constants: an enum's localparams would be re-declared, unused, in the
+/// state register's own Verilog module, which `verilator -Wall` flags).
+pub mod seed_state {
     /// Waiting for `start`.
-    Idle,
+    pub const IDLE: u64 = 0;
     /// First xor-shift.
-    Mix1,
+    pub const MIX1: u64 = 1;
     /// First multiply.
-    Mul1,
+    pub const MUL1: u64 = 2;
     /// Second xor-shift.
-    Mix2,
+    pub const MIX2: u64 = 3;
     /// Second multiply.
-    Mul2,
+    pub const MUL2: u64 = 4;
     /// Final xor-shift and load.
-    Fin,
+    pub const FIN: u64 = 5;
 }
 
 /// The lane-seed generator.
@@ -43,7 +43,7 @@ pub struct Seeder {
     pub lane: Signal<Out, Bits<8>>,
     /// Its start state.
     pub state: Signal<Out, Bits<32>>,
-    fsm: DFF<SeedState>,
+    fsm: DFF<Bits<3>>,
     z: DFF<Bits<64>>,
     x: DFF<Bits<64>>,
     acc: DFF<Bits<64>>,
@@ -57,6 +57,12 @@ pub struct Seeder {
     mul2: Constant<Bits<64>>,
     width_mask: Constant<Bits<64>>,
     last_lane: Constant<Bits<8>>,
+    s_idle: Constant<Bits<3>>,
+    s_mix1: Constant<Bits<3>>,
+    s_mul1: Constant<Bits<3>>,
+    s_mix2: Constant<Bits<3>>,
+    s_mul2: Constant<Bits<3>>,
+    s_fin: Constant<Bits<3>>,
 }
 
 impl Seeder {
@@ -86,6 +92,12 @@ impl Seeder {
             mul2: Constant::new(bits(0x94D0_49BB_1331_11EB)),
             width_mask: Constant::new(bits(qtrain::fixed::mask(spec.width))),
             last_lane: Constant::new(bits(lanes as u64 - 1)),
+            s_idle: Constant::new(bits(seed_state::IDLE)),
+            s_mix1: Constant::new(bits(seed_state::MIX1)),
+            s_mul1: Constant::new(bits(seed_state::MUL1)),
+            s_mix2: Constant::new(bits(seed_state::MIX2)),
+            s_mul2: Constant::new(bits(seed_state::MUL2)),
+            s_fin: Constant::new(bits(seed_state::FIN)),
         }
     }
 }
@@ -94,7 +106,7 @@ impl Logic for Seeder {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, fsm, z, x, acc, m, cnt, lane_q);
-        self.busy.next = self.fsm.q.val() != SeedState::Idle;
+        self.busy.next = self.fsm.q.val() != self.s_idle.val();
         self.load.next = false;
         self.lane.next = self.lane_q.q.val();
         self.fin.next = (self.acc.q.val() ^ (self.acc.q.val() >> 31)) & self.width_mask.val();
@@ -102,60 +114,55 @@ impl Logic for Seeder {
         if !self.fin.val().any() {
             self.state.next = 1.into();
         }
-        match self.fsm.q.val() {
-            SeedState::Idle => {
-                if self.start.val() {
-                    self.z.d.next = self.seed.val() + self.first.val();
-                    self.lane_q.d.next = 0.into();
-                    self.fsm.d.next = SeedState::Mix1;
-                }
+        if self.fsm.q.val() == self.s_idle.val() {
+            if self.start.val() {
+                self.z.d.next = self.seed.val() + self.first.val();
+                self.lane_q.d.next = 0.into();
+                self.fsm.d.next = self.s_mix1.val();
             }
-            SeedState::Mix1 => {
-                self.x.d.next = self.z.q.val() ^ (self.z.q.val() >> 30);
-                self.acc.d.next = 0.into();
-                self.m.d.next = self.mul1.val();
-                self.cnt.d.next = 0.into();
-                self.fsm.d.next = SeedState::Mul1;
+        } else if self.fsm.q.val() == self.s_mix1.val() {
+            self.x.d.next = self.z.q.val() ^ (self.z.q.val() >> 30);
+            self.acc.d.next = 0.into();
+            self.m.d.next = self.mul1.val();
+            self.cnt.d.next = 0.into();
+            self.fsm.d.next = self.s_mul1.val();
+        } else if self.fsm.q.val() == self.s_mul1.val() {
+            if self.m.q.val().get_bit(0) {
+                self.acc.d.next = self.acc.q.val() + self.x.q.val();
             }
-            SeedState::Mul1 => {
-                if self.m.q.val().get_bit(0) {
-                    self.acc.d.next = self.acc.q.val() + self.x.q.val();
-                }
-                self.x.d.next = self.x.q.val() << 1;
-                self.m.d.next = self.m.q.val() >> 1;
-                self.cnt.d.next = self.cnt.q.val() + 1;
-                if self.cnt.q.val() == 63 {
-                    self.fsm.d.next = SeedState::Mix2;
-                }
+            self.x.d.next = self.x.q.val() << 1;
+            self.m.d.next = self.m.q.val() >> 1;
+            self.cnt.d.next = self.cnt.q.val() + 1;
+            if self.cnt.q.val() == 63 {
+                self.fsm.d.next = self.s_mix2.val();
             }
-            SeedState::Mix2 => {
-                self.x.d.next = self.acc.q.val() ^ (self.acc.q.val() >> 27);
-                self.acc.d.next = 0.into();
-                self.m.d.next = self.mul2.val();
-                self.cnt.d.next = 0.into();
-                self.fsm.d.next = SeedState::Mul2;
+        } else if self.fsm.q.val() == self.s_mix2.val() {
+            self.x.d.next = self.acc.q.val() ^ (self.acc.q.val() >> 27);
+            self.acc.d.next = 0.into();
+            self.m.d.next = self.mul2.val();
+            self.cnt.d.next = 0.into();
+            self.fsm.d.next = self.s_mul2.val();
+        } else if self.fsm.q.val() == self.s_mul2.val() {
+            if self.m.q.val().get_bit(0) {
+                self.acc.d.next = self.acc.q.val() + self.x.q.val();
             }
-            SeedState::Mul2 => {
-                if self.m.q.val().get_bit(0) {
-                    self.acc.d.next = self.acc.q.val() + self.x.q.val();
-                }
-                self.x.d.next = self.x.q.val() << 1;
-                self.m.d.next = self.m.q.val() >> 1;
-                self.cnt.d.next = self.cnt.q.val() + 1;
-                if self.cnt.q.val() == 63 {
-                    self.fsm.d.next = SeedState::Fin;
-                }
+            self.x.d.next = self.x.q.val() << 1;
+            self.m.d.next = self.m.q.val() >> 1;
+            self.cnt.d.next = self.cnt.q.val() + 1;
+            if self.cnt.q.val() == 63 {
+                self.fsm.d.next = self.s_fin.val();
             }
-            SeedState::Fin => {
-                self.load.next = true;
-                self.z.d.next = self.z.q.val() + self.golden.val();
-                self.lane_q.d.next = self.lane_q.q.val() + 1;
-                if self.lane_q.q.val() == self.last_lane.val() {
-                    self.fsm.d.next = SeedState::Idle;
-                } else {
-                    self.fsm.d.next = SeedState::Mix1;
-                }
+        } else if self.fsm.q.val() == self.s_fin.val() {
+            self.load.next = true;
+            self.z.d.next = self.z.q.val() + self.golden.val();
+            self.lane_q.d.next = self.lane_q.q.val() + 1;
+            if self.lane_q.q.val() == self.last_lane.val() {
+                self.fsm.d.next = self.s_idle.val();
+            } else {
+                self.fsm.d.next = self.s_mix1.val();
             }
+        } else {
+            self.fsm.d.next = self.s_idle.val();
         }
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! **Streams** (valid/ready; a word moves only when both are high):
 //! * command: `cmd_valid`/`cmd_ready`, `cmd_word` (fields at [`qtrain::exact::update::cmd_bits`]),
-//!   `cmd_seed`. Accepted only when the pipeline is empty and no reseed runs; a pending command blocks
+//!   `cmd_seed`. A word with reserved bits or mode 3 is taken, ignored and flagged on `cmd_error`;
+//!   grid fields are not range-checked here (the host encodes with `UpdateCommand::encode`, which is). Accepted only when the pipeline is empty and no reseed runs; a pending command blocks
 //!   new data (`in_ready` low) so the pipeline drains first. A reseed keeps `in_ready` low for `L·131`
 //!   cycles.
 //! * input: `in_valid`/`in_ready`, `w_in[L]`, `u_in[L]`, `in_last` (passed through to `out_last`).
@@ -65,6 +66,9 @@ pub struct UpdateUnit<const L: usize, const WB: usize, const UB: usize> {
     pub pack_word: Signal<Out, Bits<64>>,
     /// Saturation counter.
     pub sat_count: Signal<Out, Bits<32>>,
+    /// Sticky: a command had reserved bits (63..32) set or mode 3, and was ignored. Cleared by a
+    /// valid command with the clear bit.
+    pub cmd_error: Signal<Out, Bit>,
     lane: [UpdateLane<WB, UB>; L],
     rng: [LaneLfsr; L],
     packer: SignPacker<L>,
@@ -83,6 +87,8 @@ pub struct UpdateUnit<const L: usize, const WB: usize, const UB: usize> {
     last2: DFF<Bit>,
     last3: DFF<Bit>,
     sat_q: DFF<Bits<32>>,
+    err_q: DFF<Bit>,
+    bad: Signal<Local, Bit>,
     en: Signal<Local, Bit>,
     load: Signal<Local, Bit>,
     accept: Signal<Local, Bit>,
@@ -159,6 +165,9 @@ impl<const L: usize, const WB: usize, const UB: usize> UpdateUnit<L, WB, UB> {
             last2: Default::default(),
             last3: Default::default(),
             sat_q: Default::default(),
+            err_q: Default::default(),
+            bad: Default::default(),
+            cmd_error: Default::default(),
             en: Default::default(),
             load: Default::default(),
             accept: Default::default(),
@@ -187,7 +196,7 @@ impl<const L: usize, const WB: usize, const UB: usize> Logic for UpdateUnit<L, W
     fn update(&mut self) {
         dff_setup!(
             self, clock, mode_sr, mode_bc, binary, k_q, d_q, pack_en, len_q, v1, v2, v3, last1,
-            last2, last3, sat_q
+            last2, last3, sat_q, err_q
         );
         clock!(self, clock, packer, seeder);
         // Handshakes.
@@ -198,8 +207,17 @@ impl<const L: usize, const WB: usize, const UB: usize> Logic for UpdateUnit<L, W
         self.in_ready.next = self.en.val() && !self.seeder.busy.val() && !self.cmd_valid.val();
         self.load.next = self.in_valid.val() && self.in_ready.val();
         self.fire.next = self.v3.q.val() && self.out_ready.val();
-        // Command register.
-        if self.accept.val() {
+        // Command register (a malformed command is taken but ignored, and flagged).
+        self.bad.next = self.cmd_word.val().get_bits::<32>(32).any()
+            || (self.cmd_word.val().get_bits::<2>(0) == 3);
+        if self.accept.val() && self.bad.val() {
+            self.err_q.d.next = true;
+        }
+        if self.accept.val() && !self.bad.val() && self.cmd_word.val().get_bit(15) {
+            self.err_q.d.next = false;
+        }
+        self.cmd_error.next = self.err_q.q.val();
+        if self.accept.val() && !self.bad.val() {
             self.mode_sr.d.next = self.cmd_word.val().get_bits::<2>(0) == 1;
             self.mode_bc.d.next = self.cmd_word.val().get_bits::<2>(0) == 2;
             self.binary.d.next = self.cmd_word.val().get_bit(2);
@@ -208,7 +226,8 @@ impl<const L: usize, const WB: usize, const UB: usize> Logic for UpdateUnit<L, W
             self.pack_en.d.next = self.cmd_word.val().get_bit(13);
             self.len_q.d.next = self.cmd_word.val().get_bits::<16>(16);
         }
-        self.seeder.start.next = self.accept.val() && self.cmd_word.val().get_bit(14);
+        self.seeder.start.next =
+            self.accept.val() && !self.bad.val() && self.cmd_word.val().get_bit(14);
         self.seeder.seed.next = self.cmd_seed.val();
         // The grid in raw units (binary: offset 1.0, step 2.0, range [-1, 1]).
         if self.binary.q.val() {
@@ -220,8 +239,7 @@ impl<const L: usize, const WB: usize, const UB: usize> Logic for UpdateUnit<L, W
             self.dd.next = self.d_q.q.val();
             self.off.next = 0.into();
             self.lo.next = !(self.one32.val() << (self.k_q.q.val() + self.d_q.q.val() - 1)) + 1;
-            self.hi.next =
-                ((self.one32.val() << (self.k_q.q.val() - 1)) - 1) << self.d_q.q.val();
+            self.hi.next = ((self.one32.val() << (self.k_q.q.val() - 1)) - 1) << self.d_q.q.val();
         }
         self.step.next = self.one32.val() << self.dd.val();
         self.fmask.next = self.step.val() - 1;
@@ -269,7 +287,7 @@ impl<const L: usize, const WB: usize, const UB: usize> Logic for UpdateUnit<L, W
         self.out_last.next = self.last3.q.val();
         // Packer.
         self.packer.take.next = self.fire.val() && self.pack_en.q.val();
-        self.packer.clear.next = self.accept.val();
+        self.packer.clear.next = self.accept.val() && !self.bad.val();
         self.packer.signs.next = self.signs.val();
         self.packer.len.next = self.len_q.q.val();
         self.pack_valid.next = self.v3.q.val() && self.pack_en.q.val() && self.packer.emit.val();
@@ -283,7 +301,7 @@ impl<const L: usize, const WB: usize, const UB: usize> Logic for UpdateUnit<L, W
                 self.sat_q.d.next = self.sat_sum.val();
             }
         }
-        if self.accept.val() && self.cmd_word.val().get_bit(15) {
+        if self.accept.val() && !self.bad.val() && self.cmd_word.val().get_bit(15) {
             self.sat_q.d.next = 0.into();
         }
         self.sat_count.next = self.sat_q.q.val();
