@@ -1,5 +1,11 @@
 //! The weight-update unit (issue 5): `w ← Q(w − u)` with R, SR and BC in fixed point, per-lane LFSRs,
 //! a sign packer for BC, and a fast cycle-accurate runner. Golden model: [`qtrain::exact::update`].
+//!
+//! Blocks: [`lane::UpdateLane`] (datapath, 3 stages), [`lfsr::LaneLfsr`], [`packer::SignPacker`],
+//! [`seeder::Seeder`] (hardware `lane_state`), [`unit::UpdateUnit`] (top, command word, streams).
+//! [`runner::UpdateRunner`] drives it with rust-hdl's direct `simulate()` loop; [`verilog`] exports
+//! `qtrain_update_unit`. Benches: `cargo test --release -p qtrain-hdl --test update`; speed:
+//! `cargo run --release -p qtrain-hdl --bin bench_update`.
 
 pub mod lane;
 pub mod lfsr;
