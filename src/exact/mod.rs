@@ -8,3 +8,4 @@ pub mod pack;
 pub mod pool;
 pub mod requant;
 pub mod xnor_conv;
+pub mod update;
