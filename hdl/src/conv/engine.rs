@@ -76,7 +76,7 @@ pub struct ConvEngine<const P: usize, const SW: usize, const PSW: usize> {
     seq: Sequencer,
     pes: PeArray<P, SW, PSW>,
     requant: RequantUnit<P>,
-    pool: MaxPool<P>,
+    pooler: MaxPool<P>,
     outu: OutputUnit<P>,
     out_skid: SkidBuffer<Wide<1>>,
 }
@@ -132,7 +132,7 @@ impl<const P: usize, const SW: usize, const PSW: usize> ConvEngine<P, SW, PSW> {
             seq: Sequencer::new(sz),
             pes: PeArray::new(sz),
             requant: RequantUnit::new(sz),
-            pool: MaxPool::new(sz),
+            pooler: MaxPool::new(sz),
             outu: OutputUnit::new(sz),
             out_skid: Default::default(),
         })
@@ -152,7 +152,7 @@ impl<const P: usize, const SW: usize, const PSW: usize> Logic for ConvEngine<P, 
         self.seq.clock.next = self.clock.val();
         self.pes.clock.next = self.clock.val();
         self.requant.clock.next = self.clock.val();
-        self.pool.clock.next = self.clock.val();
+        self.pooler.clock.next = self.clock.val();
         self.outu.clock.next = self.clock.val();
         self.out_skid.clock.next = self.clock.val();
         // input port → skid → loader
@@ -174,12 +174,12 @@ impl<const P: usize, const SW: usize, const PSW: usize> Logic for ConvEngine<P, 
         self.seq.cmd.next = self.loader.cmd.val();
         self.pes.cmd.next = self.loader.cmd.val();
         self.requant.cmd.next = self.loader.cmd.val();
-        self.pool.cmd.next = self.loader.cmd.val();
+        self.pooler.cmd.next = self.loader.cmd.val();
         self.outu.cmd.next = self.loader.cmd.val();
         self.window.start.next = self.loader.start.val();
         self.seq.start.next = self.loader.start.val();
         self.requant.start.next = self.loader.start.val();
-        self.pool.start.next = self.loader.start.val();
+        self.pooler.start.next = self.loader.start.val();
         self.outu.start.next = self.loader.start.val();
         // parameter and weight writes
         self.requant.pw_en.next = self.loader.pw_en.val();
@@ -225,10 +225,10 @@ impl<const P: usize, const SW: usize, const PSW: usize> Logic for ConvEngine<P, 
         // PE array → requant → pool → output → skid → output port
         self.requant.in_vals.next = self.pes.acc_out.val();
         self.requant.in_valid.next = self.pes.out_valid.val();
-        self.pool.in_vals.next = self.requant.out_vals.val();
-        self.pool.in_valid.next = self.requant.out_valid.val();
-        self.outu.in_vals.next = self.pool.out_vals.val();
-        self.outu.in_valid.next = self.pool.out_valid.val();
+        self.pooler.in_vals.next = self.requant.out_vals.val();
+        self.pooler.in_valid.next = self.requant.out_valid.val();
+        self.outu.in_vals.next = self.pooler.out_vals.val();
+        self.outu.in_valid.next = self.pooler.out_valid.val();
         self.out_skid.in_data.next = self.outu.o_data.val();
         self.out_skid.in_valid.next = self.outu.o_valid.val();
         self.out_skid.in_last.next = self.outu.o_last.val();
@@ -237,5 +237,21 @@ impl<const P: usize, const SW: usize, const PSW: usize> Logic for ConvEngine<P, 
         self.out_valid.next = self.out_skid.out_valid.val();
         self.out_last.next = self.out_skid.out_last.val();
         self.out_skid.out_ready.next = self.out_ready.val();
+    }
+}
+
+/// Name of the exported top module (rust-hdl calls every top `top`).
+pub const VERILOG_TOP: &str = "qtrain_conv_engine";
+
+impl<const P: usize, const SW: usize, const PSW: usize> ConvEngine<P, SW, PSW> {
+    /// The engine as Verilog, top module renamed to [`VERILOG_TOP`] (submodules `VERILOG_TOP$…`).
+    /// Checks connectivity first (`check_all`); errors name the open signal.
+    pub fn verilog(&mut self) -> Result<String, String> {
+        self.connect_all();
+        check_all(self).map_err(|e| format!("{e:?}"))?;
+        let v = generate_verilog(self);
+        Ok(v.replace("module top(", &format!("module {VERILOG_TOP}("))
+            .replace("module top (", &format!("module {VERILOG_TOP} ("))
+            .replace("top$", &format!("{VERILOG_TOP}$")))
     }
 }

@@ -99,6 +99,7 @@ impl<const P: usize> Logic for FilterConstant<P> {
             "\
 {dec}{sink}reg [{wm}:0] mem [0:{dm}];
 reg [15:0] pop;
+wire unused_addr = &{{1'b0, rd_nf, fold, 1'b0}};
 initial pop = 16'd0;
 function [6:0] popcount64;
     input [63:0] x;

@@ -80,6 +80,7 @@ impl Logic for LineBuffer {
         Verilog::Custom(format!(
             "\
 reg [63:0] mem [0:{dm}];
+wire unused_addr = &{{1'b0, ra0, ra1, aw_addr, 1'b0}};
 always @(posedge clock) begin
     rd0 <= mem[ra0];
     rd1 <= mem[ra1];

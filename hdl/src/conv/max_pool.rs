@@ -127,6 +127,7 @@ initial begin nf_c = 11'd0; x = 8'd0; y = 8'd0; out_valid = 1'b0; end
 wire [15:0] idx = {{9'd0, x[7:1]}} * {{5'd0, nf}} + {{5'd0, nf_c}};
 wire [{bm}:0] old = pbuf[idx];
 reg [{bm}:0] mx;
+wire unused_idx = &{{1'b0, idx, 1'b0}};
 reg [{om}:0] mx_w;
 integer p;
 always @(*) begin

@@ -191,8 +191,19 @@ wire emit_go = !ov || o_ready;
 wire emit_now = emit_go && full[ebuf] && busy_r;
 wire [15:0] e_at = ({{15'd0, ebuf}} * 16'd{cwo} + {{11'd0, ek}}) * 16'd{amax} + {{12'd0, ej}};
 wire pix_end = (ek + 5'd1 == cw_out) && (ej + 4'd1 == a_out);
+wire unused_eat = &{{1'b0, e_at, 1'b0}};
 integer j, p;
 reg [63:0] word;
+reg [63:0] nw [0:{amx}];
+always @(*) begin
+    for (j = 0; j < {amax}; j = j + 1) begin
+        word = (off == 6'd0) ? 64'd0 : ob[({{15'd0, wbuf}} * 16'd{cwo} + k_in) * 16'd{amax} + j];
+        for (p = 0; p < {np}; p = p + 1)
+            if ({{5'd0, nf_c}} * {np} + p < c_out && in_vals[p*64 + j]) word[off + p] = 1'b1;
+        nw[j] = word;
+    end
+end
+integer jj;
 always @(posedge clock) begin
     freed <= 1'b0;
     if (start) begin
@@ -217,14 +228,8 @@ always @(posedge clock) begin
             end else ov <= 1'b0;
         end
         if (in_valid) begin
-            for (j = 0; j < {amax}; j = j + 1) begin
-                if (j < a_out) begin
-                    word = (off == 6'd0) ? 64'd0 : ob[({{15'd0, wbuf}} * 16'd{cwo} + k_in) * 16'd{amax} + j];
-                    for (p = 0; p < {np}; p = p + 1)
-                        if ({{5'd0, nf_c}} * {np} + p < c_out && in_vals[p*64 + j]) word[off + p] = 1'b1;
-                    ob[({{15'd0, wbuf}} * 16'd{cwo} + k_in) * 16'd{amax} + j] <= word;
-                end
-            end
+            for (jj = 0; jj < {amax}; jj = jj + 1)
+                if (jj < a_out) ob[({{15'd0, wbuf}} * 16'd{cwo} + k_in) * 16'd{amax} + jj] <= nw[jj];
             if (nf_c + 11'd1 == nf) begin nf_c <= 11'd0; full[wbuf] <= 1'b1; wbuf <= !wbuf; end
             else nf_c <= nf_c + 11'd1;
         end
@@ -240,7 +245,8 @@ end
             dm = 2 * sz.cwo_max * sz.a_max - 1,
             np = P,
             cwo = sz.cwo_max,
-            amax = sz.a_max
+            amax = sz.a_max,
+            amx = sz.a_max - 1
         ))
     }
 }

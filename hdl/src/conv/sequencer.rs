@@ -210,8 +210,8 @@ always @(posedge clock) begin
             c_last <= (j + 4'd1 == a_in) && (sf_c + 15'd1 == sf);
             c_tail <= (sf_c + 15'd1 == sf);
             c_plane <= j[2:0];
-            w_ra <= nf_c[10:0] * sf[15:0] + sf_c;
-            win_ra <= {{15'd0, pix[0]}} * 16'd{bank} + {{12'd0, j}} * sf[15:0] + sf_c;
+            w_ra <= {{5'd0, nf_c}} * {{1'b0, sf}} + {{1'b0, sf_c}};
+            win_ra <= {{15'd0, pix[0]}} * 16'd{bank} + {{12'd0, j}} * {{1'b0, sf}} + {{1'b0, sf_c}};
             k_ra <= nf_c[9:0];
             if (sf_c + 15'd1 == sf) begin
                 sf_c <= 15'd0;

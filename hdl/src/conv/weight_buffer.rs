@@ -93,7 +93,7 @@ wire [9:0] fold = ww_filter >> {lp_};
 wire [7:0] sub = ww_word & 8'd{swmask};
 wire [15:0] entry = fold * sf + (ww_word >> {lsw_});
 wire [15:0] lane = lane_p * 16'd{sw} + sub;
-wire unused_wb = &{{1'b0, entry[15:0], 1'b0}};
+wire unused_wb = &{{1'b0, entry, rd_addr, 1'b0}};
 always @(posedge clock) begin
     rd_data <= mem[rd_addr];
     if (ww_en) mem[entry][lane*64 +: 64] <= wr_data;

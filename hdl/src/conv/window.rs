@@ -342,7 +342,7 @@ wire [127:0] buf_b = m_two ? (buf_a | ({{64'd0, d1}} << fill_a)) : buf_a;
 wire [7:0] fill_b = m_two ? fill_a + {{1'b0, m_len1}} : fill_a;
 wire emit_v = m_valid && fill_b >= 8'd64;
 wire emit_f = m_flush && fill != 8'd0;
-wire [15:0] plane_base = {{12'd0, m_plane}} * sf[15:0] * 16'd{sw};
+wire [15:0] plane_base = {{12'd0, m_plane}} * {{1'b0, sf}} * 16'd{sw};
 // issue stage pieces
 wire [4:0] cw1 = (cw + 5'd1 < cw_in) ? cw + 5'd1 : 5'd0;
 wire [1:0] kx1 = (cw + 5'd1 < cw_in) ? kx : ((kx == 2'd2) ? 2'd0 : kx + 2'd1);

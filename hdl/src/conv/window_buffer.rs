@@ -77,6 +77,7 @@ impl<const SW: usize> Logic for WindowBuffer<SW> {
         Verilog::Custom(format!(
             "\
 reg [{wm}:0] mem [0:{dm}];
+wire unused_addr = &{{1'b0, rd_addr, wb_addr, 1'b0}};
 always @(posedge clock) begin
     rd_data <= mem[rd_addr];
     if (wb_en) mem[wb_addr >> {lsw_}][(wb_addr & 16'd{swm})*64 +: 64] <= wb_data;
