@@ -164,3 +164,209 @@ fn bit_exact_vgg_shaped_layer_cut_down() {
     let c = make_case(7, 128, 128, 4, 4, 2, 2, true, 1);
     run_case::<16, 1, 16>(&c, noisy(7));
 }
+
+/// Values of the engine's stream ports at each clock-low sample (the values the rising edge sees).
+#[derive(Default, Clone, Copy, Debug)]
+struct Sample {
+    in_valid: bool,
+    in_ready: bool,
+    in_data: u64,
+    out_valid: bool,
+    out_ready: bool,
+    out_last: bool,
+    out_data: u64,
+}
+
+/// Read the runner's VCD back: one [`Sample`] per cycle (timestamps `c·10000`, clock low).
+fn read_vcd(path: &std::path::Path) -> Vec<Sample> {
+    use vcd06::{Command, Value};
+    let f = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    let mut parser = vcd06::Parser::new(f);
+    let header = parser.parse_header().unwrap();
+    let code = |n: &str| {
+        header
+            .find_var(&["uut", n])
+            .unwrap_or_else(|| panic!("no uut.{n} in the VCD"))
+            .code
+    };
+    let ids = [
+        code("in_valid"),
+        code("in_ready"),
+        code("in_data"),
+        code("out_valid"),
+        code("out_ready"),
+        code("out_last"),
+        code("out_data"),
+    ];
+    let mut cur = Sample::default();
+    let mut out = Vec::new();
+    let mut t_now = None;
+    let bits = |v: &[Value]| v.iter().fold(0u64, |a, b| (a << 1) | (*b == Value::V1) as u64);
+    let flush = |t: Option<u64>, cur: &Sample, out: &mut Vec<Sample>| {
+        if let Some(t) = t {
+            if t % 10_000 == 0 {
+                out.push(*cur);
+            }
+        }
+    };
+    for cmd in parser {
+        match cmd.unwrap() {
+            Command::Timestamp(t) => {
+                flush(t_now, &cur, &mut out);
+                t_now = Some(t);
+            }
+            Command::ChangeScalar(id, v) => {
+                let b = v == Value::V1;
+                match ids.iter().position(|&x| x == id) {
+                    Some(0) => cur.in_valid = b,
+                    Some(1) => cur.in_ready = b,
+                    Some(3) => cur.out_valid = b,
+                    Some(4) => cur.out_ready = b,
+                    Some(5) => cur.out_last = b,
+                    _ => {}
+                }
+            }
+            Command::ChangeVector(id, v) => match ids.iter().position(|&x| x == id) {
+                Some(2) => cur.in_data = bits(&v),
+                Some(6) => cur.out_data = bits(&v),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    flush(t_now, &cur, &mut out);
+    out
+}
+
+#[test]
+fn waveform_handshakes_count_last_and_cycles() {
+    // small engine so the VCD stays small: P=4, S=64, buffers sized for C ≤ 64, 8×8 maps
+    let cp = ConvParams {
+        pe: 4,
+        simd: 64,
+        max_act_bits: 4,
+        max_h: 8,
+        max_w: 8,
+        max_c_in: 64,
+        max_c_out: 64,
+        line_row_words: 64,
+    };
+    let c = make_case(11, 32, 16, 6, 6, 2, 2, false, 1);
+    c.layer.validate(&cp).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("conv_vcd");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, stim) in [("clean", Stimulus::clean()), ("noisy", noisy(12))] {
+        let path = dir.join(format!("engine_{name}.vcd"));
+        let mut eng = ConvEngine::<4, 1, 4>::new(&cp).unwrap();
+        eng.connect_all();
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        run(&mut eng, &c.input, c.expect.len(), stim, 200_000, Some(&mut f)).unwrap();
+        drop(f);
+        let s = read_vcd(&path);
+        assert!(!s.is_empty(), "{name}: empty VCD");
+        // AXI-Stream rule: once valid is high, valid and data hold until ready.
+        for (t, w) in s.windows(2).enumerate() {
+            if w[0].out_valid && !w[0].out_ready {
+                assert!(
+                    w[1].out_valid && w[1].out_data == w[0].out_data && w[1].out_last == w[0].out_last,
+                    "{name}: output word changed without a handshake at cycle {t}"
+                );
+            }
+        }
+        let ins: Vec<(usize, u64)> = s
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.in_valid && x.in_ready)
+            .map(|(t, x)| (t, x.in_data))
+            .collect();
+        let outs: Vec<(usize, u64, bool)> = s
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.out_valid && x.out_ready)
+            .map(|(t, x)| (t, x.out_data, x.out_last))
+            .collect();
+        // exactly the golden words, in order, `last` only on the final one
+        let got: Vec<u64> = outs.iter().map(|o| o.1).collect();
+        assert_eq!(got, c.expect, "{name}: output words at handshakes");
+        assert_eq!(ins.len(), c.input.len(), "{name}: input words taken");
+        for (i, o) in outs.iter().enumerate() {
+            assert_eq!(o.2, i + 1 == outs.len(), "{name}: last flag on output word {i}");
+        }
+        // nothing leaves before the command word went in
+        assert_eq!(ins[0].1, c.layer.command_word());
+        assert!(outs[0].0 > ins[0].0, "{name}: output before the command");
+        if name == "clean" {
+            let acts = ins[1 + c.layer.c_out + c.layer.weight_words()].0;
+            let measured = (outs.last().unwrap().0 + 1 - acts) as f64;
+            let ideal = c.layer.ideal_cycles(4, 64) as f64;
+            assert!(
+                measured <= 1.1 * ideal && measured >= ideal,
+                "layer took {measured} cycles, ideal {ideal}: not within 10 %"
+            );
+            let model = c.layer.model_cycles(&cp) as f64;
+            assert!(
+                (measured - model).abs() <= 0.02 * model,
+                "geometry model {model} vs measured {measured}: more than 2 % apart"
+            );
+        }
+    }
+}
+
+/// Run a tool on the exported Verilog; `Ok(None)` when the tool is not installed here.
+fn tool(cmd: &str, args: &[&str]) -> Result<Option<std::process::Output>, String> {
+    match std::process::Command::new(cmd).args(args).output() {
+        Ok(o) => Ok(Some(o)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{cmd}: {e}")),
+    }
+}
+
+#[test]
+fn verilog_exports_parses_and_lints() {
+    let mut eng = qtrain_hdl::conv::DefaultConvEngine::new(&ConvParams::default()).unwrap();
+    let v = eng.verilog().unwrap();
+    assert!(v.contains("module qtrain_conv_engine("), "top not renamed");
+    assert!(!v.contains("module top"), "a module is still called top");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("conv_verilog");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("qtrain_conv_engine.v");
+    std::fs::write(&path, &v).unwrap();
+    let p = path.to_str().unwrap();
+    let args = [
+        "--lint-only",
+        "-Wall",
+        "-Wno-WIDTH",
+        "-Wno-DECLFILENAME",
+        "--top-module",
+        "qtrain_conv_engine",
+        p,
+    ];
+    match tool("verilator", &args).unwrap() {
+        Some(o) => assert!(
+            o.status.success(),
+            "verilator lint of {p} failed:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        None => {
+            let msg = "verilator is not installed (apt-get install -y verilator); the Verilog lint did not run";
+            if std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_some() {
+                panic!("{msg}");
+            }
+            eprintln!("SKIP: {msg}");
+        }
+    }
+    match tool("iverilog", &["-g2005", "-o", "/dev/null", p]).unwrap() {
+        Some(o) => assert!(
+            o.status.success(),
+            "iverilog could not compile {p}:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        None => {
+            let msg = "iverilog is not installed (apt-get install -y iverilog); the Verilog parse check did not run";
+            if std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_some() {
+                panic!("{msg}");
+            }
+            eprintln!("SKIP: {msg}");
+        }
+    }
+}
