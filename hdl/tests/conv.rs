@@ -201,7 +201,10 @@ fn read_vcd(path: &std::path::Path) -> Vec<Sample> {
     let mut cur = Sample::default();
     let mut out = Vec::new();
     let mut t_now = None;
-    let bits = |v: &[Value]| v.iter().fold(0u64, |a, b| (a << 1) | (*b == Value::V1) as u64);
+    let bits = |v: &[Value]| {
+        v.iter()
+            .fold(0u64, |a, b| (a << 1) | (*b == Value::V1) as u64)
+    };
     let flush = |t: Option<u64>, cur: &Sample, out: &mut Vec<Sample>| {
         if let Some(t) = t {
             if t % 10_000 == 0 {
@@ -260,7 +263,15 @@ fn waveform_handshakes_count_last_and_cycles() {
         let mut eng = ConvEngine::<4, 1, 4>::new(&cp).unwrap();
         eng.connect_all();
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-        run(&mut eng, &c.input, c.expect.len(), stim, 200_000, Some(&mut f)).unwrap();
+        run(
+            &mut eng,
+            &c.input,
+            c.expect.len(),
+            stim,
+            200_000,
+            Some(&mut f),
+        )
+        .unwrap();
         drop(f);
         let s = read_vcd(&path);
         assert!(!s.is_empty(), "{name}: empty VCD");
@@ -268,7 +279,9 @@ fn waveform_handshakes_count_last_and_cycles() {
         for (t, w) in s.windows(2).enumerate() {
             if w[0].out_valid && !w[0].out_ready {
                 assert!(
-                    w[1].out_valid && w[1].out_data == w[0].out_data && w[1].out_last == w[0].out_last,
+                    w[1].out_valid
+                        && w[1].out_data == w[0].out_data
+                        && w[1].out_last == w[0].out_last,
                     "{name}: output word changed without a handshake at cycle {t}"
                 );
             }
@@ -290,7 +303,11 @@ fn waveform_handshakes_count_last_and_cycles() {
         assert_eq!(got, c.expect, "{name}: output words at handshakes");
         assert_eq!(ins.len(), c.input.len(), "{name}: input words taken");
         for (i, o) in outs.iter().enumerate() {
-            assert_eq!(o.2, i + 1 == outs.len(), "{name}: last flag on output word {i}");
+            assert_eq!(
+                o.2,
+                i + 1 == outs.len(),
+                "{name}: last flag on output word {i}"
+            );
         }
         // nothing leaves before the command word went in
         assert_eq!(ins[0].1, c.layer.command_word());

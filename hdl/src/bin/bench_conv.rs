@@ -1,6 +1,6 @@
 //! Conv engine benchmark and export tool.
 //!
-//! * `bench_conv speed [CYCLES]`: cycles/s of the fast runner on the default engine (P=16, S=64)
+//! * `bench_conv speed [RUNS]`: cycles/s of the fast runner on the default engine (P=16, S=64)
 //!   running a VGG-BC-shaped layer (128→128 channels, A=2, cut down to 8×8).
 //! * `bench_conv util [--full]`: utilisation (ideal/measured cycles) per VGG-BC conv layer: measured on
 //!   the runner for cut-down shapes next to the geometry model, and (with --full) on the runner at
@@ -46,13 +46,22 @@ fn stream_for(l: &ConvLayer) -> Vec<u64> {
     input_stream(l, &rq, &packed, &imgs).expect("stream")
 }
 
+/// CPU time of this thread in seconds (Linux `/proc/thread-self/schedstat`, ns), so the rate is
+/// meaningful on a shared, loaded machine; `None` elsewhere.
+fn cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns * 1e-9)
+}
+
 /// Cycles from the command word entering to the last output word leaving.
-fn measure(l: &ConvLayer) -> (u64, f64) {
+fn measure(l: &ConvLayer) -> (u64, f64, f64, f64) {
     let cp = ConvParams::default();
     let mut eng = DefaultConvEngine::new(&cp).expect("engine");
     eng.connect_all();
     let input = stream_for(l);
     let t0 = Instant::now();
+    let c0 = cpu_seconds();
     let r = run(
         &mut eng,
         &input,
@@ -63,9 +72,18 @@ fn measure(l: &ConvLayer) -> (u64, f64) {
     )
     .expect("run");
     let dt = t0.elapsed().as_secs_f64();
+    let cpu = match (c0, cpu_seconds()) {
+        (Some(a), Some(b)) => b - a,
+        _ => f64::NAN,
+    };
     let acts_start = r.in_cycle[1 + l.c_out + l.weight_words()];
     let cycles = r.out_cycle.last().copied().unwrap_or(0) + 1 - acts_start;
-    (cycles, r.cycles as f64 / dt)
+    (
+        cycles,
+        r.cycles as f64 / dt,
+        r.cycles as f64 / cpu,
+        r.passes as f64 / r.cycles as f64,
+    )
 }
 
 fn vgg(full: bool) -> Vec<ConvLayer> {
@@ -110,12 +128,22 @@ fn main() -> anyhow::Result<()> {
                 a_out: 2,
                 pool: true,
                 sh: 4,
-                images: 1,
+                images: 8,
             };
-            let (cycles, rate) = measure(&l);
+            let reps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
+            let mut rates = Vec::new();
+            for _ in 0..reps {
+                let (cycles, rate, cpu_rate, passes) = measure(&l);
+                println!(
+                    "default engine P=16 S=64 (1024 lanes), layer {}x{}x{}->{} A={} ×{} images: {cycles} cycles from first activation, runner {rate:.0} cycles/s wall, {cpu_rate:.0} cycles/s of CPU time, {passes:.2} settle passes/cycle",
+                    l.h, l.w, l.c_in, l.c_out, l.a_in, l.images
+                );
+                rates.push(cpu_rate);
+            }
+            rates.sort_by(f64::total_cmp);
             println!(
-                "default engine P=16 S=64 (1024 lanes), layer {}x{}x{}->{} A={}: {cycles} layer cycles, runner {rate:.0} cycles/s",
-                l.h, l.w, l.c_in, l.c_out, l.a_in
+                "median {:.0} cycles per CPU-second over {reps} runs",
+                rates[reps / 2]
             );
         }
         Some("util") => {
@@ -124,7 +152,7 @@ fn main() -> anyhow::Result<()> {
             println!("|---|---|---|---|---|---|---|---|---|");
             for (i, l) in vgg(full).iter().enumerate() {
                 let ideal = l.ideal_cycles(cp.pe, cp.simd);
-                let (cycles, _) = measure(l);
+                let (cycles, _, _, _) = measure(l);
                 let m = l.model_cycles(&cp);
                 println!(
                     "| {} | {}×{} | {}→{} | {} | {ideal} | {cycles} | {:.2} % | {m} | {:.2} % |",

@@ -45,14 +45,20 @@ pub struct RunResult {
     pub in_cycle: Vec<u64>,
     /// Cycles simulated.
     pub cycles: u64,
+    /// Settle passes (`update_all` calls on the whole engine) over the run.
+    pub passes: u64,
 }
 
-fn settle<T: Block>(uut: &mut T) -> Result<(), String> {
-    if simulate(uut, 200) {
-        Ok(())
-    } else {
-        Err("the engine's logic did not settle in 200 passes".into())
+/// `simulate()` spelled out so that the passes can be counted.
+fn settle<T: Block>(uut: &mut T, passes: &mut u64) -> Result<(), String> {
+    for _ in 0..200 {
+        uut.update_all();
+        *passes += 1;
+        if !uut.has_changed() {
+            return Ok(());
+        }
     }
+    Err("the engine's logic did not settle in 200 passes".into())
 }
 
 struct XorShift(u64);
@@ -95,7 +101,7 @@ pub fn run<const P: usize, const SW: usize, const PSW: usize>(
         eng.in_last.next = i + 1 == input.len();
         eng.out_ready.next = rng.unit() >= stim.out_stall;
         eng.clock.next = Clock { clk: false };
-        settle(eng)?;
+        settle(eng, &mut r.passes)?;
         if let Some(p) = probe.take() {
             let mut p = p;
             p.timestamp(c * 10_000).map_err(|e| e.to_string())?;
@@ -112,7 +118,7 @@ pub fn run<const P: usize, const SW: usize, const PSW: usize>(
             i += 1;
         }
         eng.clock.next = Clock { clk: true };
-        settle(eng)?;
+        settle(eng, &mut r.passes)?;
         if let Some(p) = probe.take() {
             let mut p = p;
             p.timestamp(c * 10_000 + 5_000).map_err(|e| e.to_string())?;
