@@ -233,34 +233,6 @@ impl ConvLayer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn command_round_trip_and_folds() {
-        let l = ConvLayer {
-            c_in: 3,
-            c_out: 128,
-            h: 32,
-            w: 32,
-            a_in: 8,
-            a_out: 2,
-            pool: true,
-            sh: 17,
-            images: 300,
-        };
-        assert_eq!(ConvLayer::from_command_word(l.command_word()).unwrap(), l);
-        assert!(ConvLayer::from_command_word(l.command_word() ^ 1).is_err());
-        let f = l.folding(16, 64);
-        assert_eq!((f.nf, f.sf, f.cw_in, f.cw_out), (8, 1, 1, 2));
-        assert_eq!(l.ideal_cycles(16, 64), 32 * 32 * 8 * 8);
-        l.validate(&ConvParams::default()).unwrap();
-        let odd = ConvLayer { h: 31, ..l.clone() };
-        assert!(odd.validate(&ConvParams::default()).is_err());
-    }
-}
-
 /// The whole input stream of a layer: the command word, C_out requant parameter words, the packed
 /// weights (pack.rs layout), then every image's activations as bit-planes (bitplanes.rs layout).
 pub fn input_stream(
@@ -301,4 +273,32 @@ pub fn output_stream(l: &ConvLayer, outputs: &[Vec<u32>]) -> Result<Vec<u64>> {
         )?);
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_round_trip_and_folds() {
+        let l = ConvLayer {
+            c_in: 3,
+            c_out: 128,
+            h: 32,
+            w: 32,
+            a_in: 8,
+            a_out: 2,
+            pool: true,
+            sh: 17,
+            images: 300,
+        };
+        assert_eq!(ConvLayer::from_command_word(l.command_word()).unwrap(), l);
+        assert!(ConvLayer::from_command_word(l.command_word() ^ 1).is_err());
+        let f = l.folding(16, 64);
+        assert_eq!((f.nf, f.sf, f.cw_in, f.cw_out), (8, 1, 1, 2));
+        assert_eq!(l.ideal_cycles(16, 64), 32 * 32 * 8 * 8);
+        l.validate(&ConvParams::default()).unwrap();
+        let odd = ConvLayer { h: 31, ..l.clone() };
+        assert!(odd.validate(&ConvParams::default()).is_err());
+    }
 }

@@ -195,12 +195,13 @@ wire unused_eat = &{{1'b0, e_at, 1'b0}};
 integer j, p;
 reg [63:0] word;
 reg [63:0] nw [0:{amx}];
+reg [{npm}:0] grp;
 always @(*) begin
     for (j = 0; j < {amax}; j = j + 1) begin
-        word = (off == 6'd0) ? 64'd0 : ob[({{15'd0, wbuf}} * 16'd{cwo} + k_in) * 16'd{amax} + j];
         for (p = 0; p < {np}; p = p + 1)
-            if ({{5'd0, nf_c}} * {np} + p < c_out && in_vals[p*64 + j]) word[off + p] = 1'b1;
-        nw[j] = word;
+            grp[p] = ({{5'd0, nf_c}} * {np} + p < c_out) && in_vals[p*64 + j];
+        word = (off == 6'd0) ? 64'd0 : ob[({{15'd0, wbuf}} * 16'd{cwo} + k_in) * 16'd{amax} + j];
+        nw[j] = word | ({gext} << off);
     end
 end
 integer jj;
@@ -246,7 +247,13 @@ end
             np = P,
             cwo = sz.cwo_max,
             amax = sz.a_max,
-            amx = sz.a_max - 1
+            amx = sz.a_max - 1,
+            npm = P - 1,
+            gext = if P < 64 {
+                format!("{{{}'d0, grp}}", 64 - P)
+            } else {
+                "grp".to_string()
+            }
         ))
     }
 }

@@ -147,41 +147,49 @@ impl<const P: usize, const SW: usize, const PSW: usize> Logic for PeArray<P, SW,
         let sz = self._s.sz;
         let s = SW * 64;
         let lb = addr_bits(s + 1);
+        let mut pes = String::new();
+        for p in 0..P {
+            pes.push_str(&format!(
+                "wire [{sm}:0] xn{p} = ~(wgt[{lo}:{lo0}] ^ win) & tmask;\n",
+                sm = s - 1,
+                lo = p * s + s - 1,
+                lo0 = p * s
+            ));
+            pes.push_str(&popcount_tree(&format!("xn{p}"), s, &format!("pc{p}")));
+            pes.push_str(&format!(
+                "wire [31:0] nx{p} = (d_first ? konst[{k0}:{k1}] : acc_q[{a0}:{a1}]) + ({{{pad}'d0, pc{p}}} << d_plane);\n",
+                k0 = p * 64 + 31,
+                k1 = p * 64,
+                a0 = p * 32 + 31,
+                a1 = p * 32,
+                pad = 32 - lb
+            ));
+        }
+        let cat: Vec<String> = (0..P).rev().map(|p| format!("nx{p}")).collect();
+        let ext: Vec<String> = (0..P)
+            .rev()
+            .map(|p| format!("{{{{32{{nx{p}[31]}}}}, nx{p}}}"))
+            .collect();
         Verilog::Custom(format!(
             "\
 {dec}{sink}wire unused_konst = &{{1'b0, konst, 1'b0}};
 reg d_valid, d_first, d_last, d_tail;
 reg [2:0] d_plane;
 reg [{am}:0] acc_q;
-reg [{am}:0] nxt_all;
 initial begin d_valid = 1'b0; d_first = 1'b0; d_last = 1'b0; d_tail = 1'b0; d_plane = 3'd0; acc_q = {aw}'d0; out_valid = 1'b0; end
-function [{lbm}:0] popc;
-    input [{sm}:0] v;
-    integer b;
-    begin
-        popc = {lb}'d0;
-        for (b = 0; b < {s}; b = b + 1) popc = popc + {{{lbm}'d0, v[b]}};
-    end
-endfunction
 reg [{sm}:0] tmask;
 integer t;
 always @(*) begin
     for (t = 0; t < {s}; t = t + 1) tmask[t] = !d_tail || (t < rem);
 end
-integer p;
-always @(*) begin
-    for (p = 0; p < {np}; p = p + 1)
-        nxt_all[p*32 +: 32] = (d_first ? konst[p*64 +: 32] : acc_q[p*32 +: 32])
-            + ({{{pad}'d0, popc(~(wgt[p*{s} +: {s}] ^ win) & tmask)}} << d_plane);
-end
-integer q;
+{pes}wire [{am}:0] nxt_all = {{{cat}}};
 always @(posedge clock) begin
     out_valid <= 1'b0;
     if (d_valid) begin
         acc_q <= nxt_all;
         if (d_last) begin
             out_valid <= 1'b1;
-            for (q = 0; q < {np}; q = q + 1) acc_out[q*64 +: 64] <= {{{{32{{nxt_all[q*32+31]}}}}, nxt_all[q*32 +: 32]}};
+            acc_out <= {{{ext}}};
         end
     end
     d_valid <= c_valid; d_first <= c_first; d_last <= c_last; d_tail <= c_tail; d_plane <= c_plane;
@@ -191,12 +199,67 @@ end
             sink = VERILOG_DECODE_SINK,
             am = 32 * P - 1,
             aw = 32 * P,
-            lbm = lb - 1,
-            lb = lb,
             sm = s - 1,
             s = s,
-            np = P,
-            pad = 32 - lb
+            pes = pes,
+            cat = cat.join(", "),
+            ext = ext.join(", ")
         ))
     }
+}
+
+/// Verilog for a popcount of the `n`-bit wire `x` into wire `out` as an adder tree: full adders
+/// over bit triples (with the XNOR in front, one LUT6 each for sum and carry), then pairwise sums
+/// one bit wider a level. A `for`-loop popcount makes a chain of growing adders instead.
+fn popcount_tree(x: &str, n: usize, out: &str) -> String {
+    let mut v = String::new();
+    let mut level: Vec<(String, usize)> = Vec::new();
+    for i in (0..n).step_by(3) {
+        let name = format!("{out}_f{i}");
+        let terms: Vec<String> = (i..(i + 3).min(n))
+            .map(|b| format!("{{1'b0, {x}[{b}]}}"))
+            .collect();
+        v.push_str(&format!("wire [1:0] {name} = {};\n", terms.join(" + ")));
+        level.push((name, 2));
+    }
+    let mut depth = 0;
+    while level.len() > 1 {
+        depth += 1;
+        let mut next = Vec::new();
+        for (k, pair) in level.chunks(2).enumerate() {
+            let w = pair.iter().map(|p| p.1).max().unwrap_or(1) + 1;
+            let name = format!("{out}_l{depth}_{k}");
+            let ext = |(nm, wd): &(String, usize)| format!("{{{}'d0, {nm}}}", w - wd);
+            let rhs = if pair.len() == 2 {
+                format!("{} + {}", ext(&pair[0]), ext(&pair[1]))
+            } else {
+                ext(&pair[0])
+            };
+            v.push_str(&format!("wire [{}:0] {name} = {rhs};\n", w - 1));
+            next.push((name, w));
+        }
+        level = next;
+    }
+    let bits = addr_bits(n + 1);
+    let (name, w) = &level[0];
+    if *w >= bits {
+        v.push_str(&format!(
+            "wire [{}:0] {out} = {name}[{}:0];\n",
+            bits - 1,
+            bits - 1
+        ));
+        if *w > bits {
+            v.push_str(&format!(
+                "wire unused_{out} = &{{1'b0, {name}[{}:{bits}], 1'b0}};\n",
+                w - 1
+            ));
+        }
+    } else {
+        v.push_str(&format!(
+            "wire [{}:0] {out} = {{{}'d0, {name}}};\n",
+            bits - 1,
+            bits - w
+        ));
+    }
+    v
 }

@@ -118,16 +118,19 @@ reg [10:0] nf_c;
 initial begin nf_c = 11'd0; out_valid = 1'b0; end
 wire [{pm}:0] row = prm[nf_c];
 reg [{om}:0] vals;
-reg signed [63:0] v;
-reg signed [63:0] vs;
+reg signed [47:0] prod;
+reg signed [48:0] v;
+reg signed [48:0] vs;
+wire [8:0] top_v = (9'd1 << a_out) - 9'd1;
 integer p;
 always @(*) begin
     for (p = 0; p < {np}; p = p + 1) begin
-        v = $signed(in_vals[p*64 +: 32]) * $signed(row[p*48 +: 16]) + $signed(row[p*48+16 +: 32]);
+        prod = $signed(in_vals[p*64 +: 32]) * $signed(row[p*48 +: 16]);
+        v = {{prod[47], prod}} + {{{{17{{row[p*48+47]}}}}, row[p*48+16 +: 32]}};
         vs = v >>> sh;
-        if (vs < 0) vals[p*64 +: 64] = 64'd0;
-        else if (vs > $signed({{55'd0, (9'd1 << a_out) - 9'd1}})) vals[p*64 +: 64] = {{55'd0, (9'd1 << a_out) - 9'd1}};
-        else vals[p*64 +: 64] = vs;
+        if (vs[48]) vals[p*64 +: 64] = 64'd0;
+        else if (vs > $signed({{40'd0, top_v}})) vals[p*64 +: 64] = {{55'd0, top_v}};
+        else vals[p*64 +: 64] = {{56'd0, vs[7:0]}};
     end
 end
 always @(posedge clock) begin
