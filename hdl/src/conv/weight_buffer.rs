@@ -85,29 +85,35 @@ impl<const PSW: usize> Logic for WeightBuffer<PSW> {
         let depth = sz.nf_max * sz.sf_max;
         let lp = addr_bits(sz.p);
         let lsw = addr_bits(sz.sw);
+        // One 64-bit-wide memory per lane: each is a plain 1-write 1-read RAM that maps onto block
+        // RAM (a single P·S-bit memory with lane write enables is mapped bit-sliced by yosys).
+        let mut lanes = String::new();
+        for g in 0..PSW {
+            lanes.push_str(&format!(
+                "reg [63:0] mem{g} [0:{dm}];\nreg [63:0] q{g};\nalways @(posedge clock) begin\n    q{g} <= mem{g}[rd_addr];\n    if (ww_en && lane == 16'd{g}) mem{g}[entry] <= wr_data;\nend\n",
+                dm = depth - 1
+            ));
+        }
+        let cat: Vec<String> = (0..PSW).rev().map(|g| format!("q{g}")).collect();
         Verilog::Custom(format!(
             "\
-{dec}{sink}reg [{wm}:0] mem [0:{dm}];
-wire [9:0] lane_p = ww_filter & 10'd{pmask};
+{dec}{sink}wire [9:0] lane_p = ww_filter & 10'd{pmask};
 wire [9:0] fold = ww_filter >> {lp_};
 wire [7:0] sub = ww_word & 8'd{swmask};
 wire [15:0] entry = fold * sf + (ww_word >> {lsw_});
 wire [15:0] lane = lane_p * 16'd{sw} + sub;
-wire unused_wb = &{{1'b0, entry, rd_addr, 1'b0}};
-always @(posedge clock) begin
-    rd_data <= mem[rd_addr];
-    if (ww_en) mem[entry][lane*64 +: 64] <= wr_data;
-end
+wire unused_wb = &{{1'b0, entry, rd_addr, lane, 1'b0}};
+{lanes}always @(*) rd_data = {{{cat}}};
 ",
             dec = verilog_decode(sz.p, sz.s),
             sink = VERILOG_DECODE_SINK,
-            wm = PSW * 64 - 1,
-            dm = depth - 1,
             pmask = sz.p - 1,
             lp_ = if sz.p == 1 { 0 } else { lp },
             swmask = sz.sw - 1,
             lsw_ = if sz.sw == 1 { 0 } else { lsw },
-            sw = sz.sw
+            sw = sz.sw,
+            lanes = lanes,
+            cat = cat.join(", ")
         ))
     }
 }
