@@ -540,3 +540,39 @@ fn skid_buffer_drops_and_duplicates_nothing() {
         "one word a cycle without stalls, got {full_rate} in 100 cycles"
     );
 }
+
+/// VGG-BC's six conv layers (C_in, C_out, H=W, A_in, pool).
+const VGG_BC: [(usize, usize, usize, u32, bool); 6] = [
+    (3, 128, 32, 8, true),
+    (128, 128, 32, 2, true),
+    (128, 256, 16, 2, false),
+    (256, 256, 16, 2, true),
+    (256, 512, 8, 2, false),
+    (512, 512, 8, 2, true),
+];
+
+#[test]
+fn geometry_model_within_2_percent_of_runner_and_vgg_utilisation() {
+    let cp = ConvParams::default();
+    for (i, &(c_in, c_out, hw, a_in, pool)) in VGG_BC.iter().enumerate() {
+        // cut down to 4×4 on the runner: the model must agree within 2 %
+        let c = make_case(40 + i as u64, c_in, c_out, 4, 4, a_in, 2, pool, 1);
+        let r = run_case::<16, 1, 16>(&c, Stimulus::clean());
+        let acts = r.in_cycle[1 + c_out + c.layer.weight_words()];
+        let measured = (r.out_cycle.last().unwrap() + 1 - acts) as f64;
+        let model = c.layer.model_cycles(&cp) as f64;
+        assert!(
+            (measured - model).abs() <= 0.02 * measured,
+            "layer {}: model {model} vs runner {measured}",
+            i + 1
+        );
+        // full size on the model: utilisation ≥ 95 %
+        let full = ConvLayer {
+            h: hw,
+            w: hw,
+            ..c.layer.clone()
+        };
+        let util = full.ideal_cycles(16, 64) as f64 / full.model_cycles(&cp) as f64;
+        assert!(util >= 0.95, "layer {}: utilisation {util}", i + 1);
+    }
+}
