@@ -9,4 +9,5 @@ pub mod error;
 pub mod model_backend;
 pub mod plan;
 pub mod report;
+pub mod rtl_backend;
 pub mod stream;

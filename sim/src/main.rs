@@ -12,7 +12,8 @@ use qtrain_sim::driver::{planar_to_hwc, run_batch, synthetic_images, ParamSource
 use qtrain_sim::model_backend::ModelDevice;
 use qtrain_sim::plan::NetPlan;
 use qtrain_sim::report::RunReport;
-use qtrain_sim::stream::StreamDevice;
+use qtrain_sim::rtl_backend::RtlDevice;
+use qtrain_sim::stream::{StreamDevice, Traffic};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Backend {
@@ -50,6 +51,18 @@ struct Args {
     /// Seed of the synthetic weights, images and traffic.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Probability per cycle that the host leaves a gap in the input stream (seeded).
+    #[arg(long, default_value_t = 0.0)]
+    input_gap: f64,
+    /// Probability per cycle that the host holds back the output stream (seeded back-pressure).
+    #[arg(long, default_value_t = 0.0)]
+    output_stall: f64,
+    /// Stop with a diagnosis when no stream word moves for this many cycles.
+    #[arg(long, default_value_t = 200_000)]
+    watchdog: u64,
+    /// Write a VCD waveform of the first layer of the first batch.
+    #[arg(long)]
+    vcd: Option<PathBuf>,
     /// Write every figure of the report as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -86,8 +99,32 @@ fn run(args: Args) -> Result<()> {
     }
     let mut device: Box<dyn StreamDevice> = match args.backend {
         Backend::Model => Box::new(ModelDevice::new(hw.conv.clone())),
-        Backend::Rtl => bail!("the rtl backend is not built yet: use --backend model"),
+        Backend::Rtl => {
+            for (name, p) in [
+                ("--input-gap", args.input_gap),
+                ("--output-stall", args.output_stall),
+            ] {
+                if !(0.0..1.0).contains(&p) {
+                    bail!("{name} {p} must be a probability in [0, 1)");
+                }
+            }
+            let traffic = Traffic {
+                input_gap: args.input_gap,
+                output_stall: args.output_stall,
+                seed: args.seed,
+            };
+            let mut d = RtlDevice::new(&hw.conv, traffic, args.watchdog.max(1))?;
+            if let Some(p) = &args.vcd {
+                let f = std::fs::File::create(p)
+                    .with_context(|| format!("cannot create {}", p.display()))?;
+                d.trace_next(Box::new(std::io::BufWriter::new(f)));
+            }
+            Box::new(d)
+        }
     };
+    if args.vcd.is_some() && args.backend == Backend::Model {
+        bail!("--vcd needs --backend rtl (the model backend has no waveform)");
+    }
     let images: Vec<Vec<u32>> = synthetic_images(args.images, args.seed)
         .iter()
         .map(|i| planar_to_hwc(i))

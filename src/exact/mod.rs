@@ -7,5 +7,5 @@ pub mod geometry;
 pub mod pack;
 pub mod pool;
 pub mod requant;
-pub mod xnor_conv;
 pub mod update;
+pub mod xnor_conv;

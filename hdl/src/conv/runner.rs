@@ -71,6 +71,23 @@ impl XorShift {
     }
 }
 
+/// Why a watched run stopped early: no word moved on either stream for `idle` cycles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stall {
+    /// Cycle at which the watchdog fired.
+    pub cycle: u64,
+    /// Cycles without a transfer on either stream.
+    pub idle: u64,
+    /// "input stream" or "output stream": the one that should have moved.
+    pub stream: &'static str,
+    /// Who waits on whom.
+    pub waiting: String,
+    /// Input words the engine has accepted.
+    pub words_in: usize,
+    /// Output words the host has received.
+    pub words_out: usize,
+}
+
 /// Run `input` through `eng` until `expect_words` output words have moved (or `max_cycles`).
 /// The engine must have been through `connect_all()` (done here once, idempotent).
 pub fn run<const P: usize, const SW: usize, const PSW: usize>(
@@ -79,21 +96,83 @@ pub fn run<const P: usize, const SW: usize, const PSW: usize>(
     expect_words: usize,
     stim: Stimulus,
     max_cycles: u64,
-    mut vcd: Option<&mut dyn Write>,
+    vcd: Option<&mut dyn Write>,
 ) -> Result<RunResult, String> {
+    drive(eng, input, expect_words, stim, Limit::Total(max_cycles), vcd).map_err(|s| {
+        format!(
+            "stopped after {} cycles: {} of {} input words taken, {} of {expect_words} output words",
+            s.cycle,
+            s.words_in,
+            input.len(),
+            s.words_out
+        )
+    })
+}
+
+/// [`run`] with a watchdog instead of a cycle budget: stops when no word has moved on either stream
+/// for `idle_limit` cycles and says which stream stalled and who was waiting for whom.
+pub fn run_watched<const P: usize, const SW: usize, const PSW: usize>(
+    eng: &mut ConvEngine<P, SW, PSW>,
+    input: &[u64],
+    expect_words: usize,
+    stim: Stimulus,
+    idle_limit: u64,
+    vcd: Option<&mut dyn Write>,
+) -> Result<RunResult, Stall> {
+    drive(eng, input, expect_words, stim, Limit::Idle(idle_limit), vcd)
+}
+
+enum Limit {
+    Total(u64),
+    Idle(u64),
+}
+
+fn drive<const P: usize, const SW: usize, const PSW: usize>(
+    eng: &mut ConvEngine<P, SW, PSW>,
+    input: &[u64],
+    expect_words: usize,
+    stim: Stimulus,
+    limit: Limit,
+    mut vcd: Option<&mut dyn Write>,
+) -> Result<RunResult, Stall> {
     let mut rng = XorShift(stim.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut r = RunResult::default();
     let mut probe = vcd.as_mut().map(|w| write_vcd_header(&mut **w, eng));
     let mut i = 0usize;
     let mut c = 0u64;
+    let mut last_move = 0u64;
+    let fail = |c: u64, idle: u64, i: usize, outs: usize, waiting: String, stream| Stall {
+        cycle: c,
+        idle,
+        stream,
+        waiting,
+        words_in: i,
+        words_out: outs,
+    };
     while r.out.len() < expect_words {
-        if c >= max_cycles {
-            return Err(format!(
-                "stopped after {c} cycles: {} of {} input words taken, {} of {expect_words} output words",
-                i,
-                input.len(),
-                r.out.len()
-            ));
+        let idle = c - last_move;
+        let fired = match limit {
+            Limit::Total(m) => c >= m,
+            Limit::Idle(m) => idle >= m,
+        };
+        if fired {
+            let (stream, waiting) = if i < input.len() && !eng.in_ready.val() {
+                (
+                    "input stream",
+                    format!(
+                        "the host holds input word {i} valid and waits for in_ready from the conv engine"
+                    ),
+                )
+            } else {
+                (
+                    "output stream",
+                    format!(
+                        "the host is ready and waits for out_valid from the conv engine (output word {})",
+                        r.out.len()
+                    ),
+                )
+            };
+            return Err(fail(c, idle, i, r.out.len(), waiting, stream));
         }
         let valid = i < input.len() && rng.unit() >= stim.in_gap;
         eng.in_data.next = Wide([if i < input.len() { input[i] } else { 0 }]);
@@ -101,10 +180,11 @@ pub fn run<const P: usize, const SW: usize, const PSW: usize>(
         eng.in_last.next = i + 1 == input.len();
         eng.out_ready.next = rng.unit() >= stim.out_stall;
         eng.clock.next = Clock { clk: false };
-        settle(eng, &mut r.passes)?;
+        settle(eng, &mut r.passes).map_err(|e| fail(c, 0, i, r.out.len(), e, "settle"))?;
         if let Some(p) = probe.take() {
             let mut p = p;
-            p.timestamp(c * 10_000).map_err(|e| e.to_string())?;
+            p.timestamp(c * 10_000)
+                .map_err(|e| fail(c, 0, i, r.out.len(), e.to_string(), "vcd"))?;
             probe = Some(write_vcd_change(p, eng));
         }
         let in_fire = valid && eng.in_ready.val();
@@ -112,16 +192,19 @@ pub fn run<const P: usize, const SW: usize, const PSW: usize>(
             r.out.push(eng.out_data.val().0[0]);
             r.last.push(eng.out_last.val());
             r.out_cycle.push(c);
+            last_move = c;
         }
         if in_fire {
             r.in_cycle.push(c);
+            last_move = c;
             i += 1;
         }
         eng.clock.next = Clock { clk: true };
-        settle(eng, &mut r.passes)?;
+        settle(eng, &mut r.passes).map_err(|e| fail(c, 0, i, r.out.len(), e, "settle"))?;
         if let Some(p) = probe.take() {
             let mut p = p;
-            p.timestamp(c * 10_000 + 5_000).map_err(|e| e.to_string())?;
+            p.timestamp(c * 10_000 + 5_000)
+                .map_err(|e| fail(c, 0, i, r.out.len(), e.to_string(), "vcd"))?;
             probe = Some(write_vcd_change(p, eng));
         }
         c += 1;

@@ -1,0 +1,148 @@
+//! End-to-end tests of the `sim` binary: the README's main job, both backends, back-pressure, the
+//! watchdog and bad input. They run the release binary cargo built for this test run.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn sim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sim-tests");
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+fn run_json(args: &[&str], name: &str) -> serde_json::Value {
+    let json = tmp(name);
+    let out = sim().args(args).arg("--json").arg(&json).output().unwrap();
+    assert!(
+        out.status.success(),
+        "sim {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
+/// The README's main command: full-size VGG-BC, one synthetic image, cycle-accurate, every layer
+/// bit-exact, and the engine busy ≥ 95 % of the time over the network.
+#[test]
+fn default_run_is_bit_exact_and_utilised() {
+    let r = run_json(&["--net", "vgg-bc"], "default.json");
+    assert_eq!(r["backend"], "rtl");
+    assert_eq!(r["all_match"], true);
+    let layers = r["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 6);
+    for l in layers {
+        assert_eq!(l["mismatches"], 0, "{l}");
+        assert!(l["values_checked"].as_u64().unwrap() > 0);
+        // one image per batch: the layer's weight load is included in its cycles
+        assert!(l["utilisation"].as_f64().unwrap() >= 0.90, "{l}");
+    }
+    assert!(
+        r["utilisation"].as_f64().unwrap() >= 0.95,
+        "{}",
+        r["utilisation"]
+    );
+}
+
+/// Both backends behind the same host driver agree with the golden model under random input gaps
+/// and output back-pressure, and the model backend reports exactly the ideal cycles.
+#[test]
+fn rtl_under_backpressure_and_model_agree_with_golden() {
+    let common = [
+        "--width", "0.125", "--images", "3", "--batch", "2", "--seed", "7",
+    ];
+    let mut rtl_args = common.to_vec();
+    rtl_args.extend(["--input-gap", "0.3", "--output-stall", "0.4"]);
+    let rtl = run_json(&rtl_args, "rtl-bp.json");
+    let mut model_args = common.to_vec();
+    model_args.extend(["--backend", "model"]);
+    let model = run_json(&model_args, "model.json");
+    for r in [&rtl, &model] {
+        assert_eq!(r["all_match"], true, "{r}");
+        assert_eq!(r["images"], 3);
+    }
+    for (a, b) in rtl["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(model["layers"].as_array().unwrap())
+    {
+        assert_eq!(a["values_checked"], b["values_checked"]);
+        assert_eq!(a["words_out"], b["words_out"]);
+        assert_eq!(b["cycles"], b["ideal_cycles"]);
+        assert!(a["cycles"].as_u64().unwrap() > a["ideal_cycles"].as_u64().unwrap());
+    }
+}
+
+/// A run whose output is almost never read stops with the watchdog's diagnosis, not a hang.
+#[test]
+fn watchdog_names_the_stalled_stream() {
+    let out = sim()
+        .args([
+            "--width",
+            "0.125",
+            "--output-stall",
+            "0.9999",
+            "--watchdog",
+            "300",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("watchdog: no stream moved for 300 cycles"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stalled") && err.contains("conv engine"),
+        "{err}"
+    );
+    assert!(err.contains("output words received"), "{err}");
+}
+
+/// `--vcd` writes a waveform of the first layer that names the engine's stream ports.
+#[test]
+fn vcd_of_the_first_layer() {
+    let vcd = tmp("first.vcd");
+    let out = sim()
+        .args(["--width", "0.125", "--vcd"])
+        .arg(&vcd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&vcd).unwrap();
+    assert!(text.contains("$enddefinitions"));
+    assert!(text.contains("in_valid") && text.contains("out_ready"));
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    for (args, needle) in [
+        (
+            vec!["--net", "alexnet"],
+            "unknown or unsupported net 'alexnet'",
+        ),
+        (vec!["--width=-1"], "--width must be a positive number"),
+        (vec!["--act-bits", "9"], "--act-bits 9 is outside"),
+        (
+            vec!["--input-gap", "1.5"],
+            "--input-gap 1.5 must be a probability",
+        ),
+        (vec!["--hw", "/nonexistent/hw.toml"], "/nonexistent/hw.toml"),
+    ] {
+        let out = sim().args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
