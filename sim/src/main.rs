@@ -36,6 +36,9 @@ struct Args {
     /// Activation bits between conv layers (the first layer takes 8-bit pixels).
     #[arg(long, default_value_t = 4)]
     act_bits: u32,
+    /// Real CIFAR-10/100 directory: stream the first --images test images instead of synthetic ones.
+    #[arg(long)]
+    data: Option<PathBuf>,
     /// Images to stream (synthetic unless --data is given).
     #[arg(long, default_value_t = 1)]
     images: usize,
@@ -125,10 +128,22 @@ fn run(args: Args) -> Result<()> {
     if args.vcd.is_some() && args.backend == Backend::Model {
         bail!("--vcd needs --backend rtl (the model backend has no waveform)");
     }
-    let images: Vec<Vec<u32>> = synthetic_images(args.images, args.seed)
-        .iter()
-        .map(|i| planar_to_hwc(i))
-        .collect();
+    let raw: Vec<Vec<u8>> = match &args.data {
+        Some(dir) => {
+            let test = qtrain::data::load_cifar(dir)?.test;
+            if test.len() < args.images {
+                bail!(
+                    "{}: the test split has {} images, --images asks for {}",
+                    dir.display(),
+                    test.len(),
+                    args.images
+                );
+            }
+            (0..args.images).map(|i| test.image(i).to_vec()).collect()
+        }
+        None => synthetic_images(args.images, args.seed),
+    };
+    let images: Vec<Vec<u32>> = raw.iter().map(|i| planar_to_hwc(i)).collect();
     let pb = ProgressBar::new((plan.convs.len() * args.images.div_ceil(args.batch)) as u64);
     pb.set_style(ProgressStyle::with_template(
         "{bar:30} {pos}/{len} layer-batches {msg} [{elapsed} < {eta}]",

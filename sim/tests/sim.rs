@@ -146,3 +146,33 @@ fn bad_input_gets_a_clear_error() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// Real CIFAR-10 test images through every layer, bit-exact under back-pressure
+/// (needs `$QTRAIN_CIFAR10`, which `.ci/run` prepares from ../shared/data).
+#[test]
+fn real_cifar_images_are_bit_exact() {
+    let Some(dir) = std::env::var_os("QTRAIN_CIFAR10") else {
+        eprintln!("skipping: QTRAIN_CIFAR10 not set (../shared/data absent)");
+        return;
+    };
+    let dir = dir.to_string_lossy().into_owned();
+    let r = run_json(
+        &[
+            "--width",
+            "0.25",
+            "--data",
+            &dir,
+            "--images",
+            "3",
+            "--batch",
+            "3",
+            "--input-gap",
+            "0.2",
+            "--output-stall",
+            "0.2",
+        ],
+        "real.json",
+    );
+    assert_eq!(r["all_match"], true, "{r}");
+    assert_eq!(r["images"], 3);
+}
