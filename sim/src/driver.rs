@@ -113,7 +113,7 @@ pub fn synthetic_images(n: usize, seed: u64) -> Vec<Vec<u8>> {
 
 /// Calibrate a layer's requantisation from the accumulators of the batch: BN with the batch's own
 /// per-channel mean and variance, γ = 1, β = 0, and one output unit = 3σ / (2^A − 1).
-fn calibrate(l: &ConvLayer, z: &[Vec<i64>]) -> Result<Requant, SimError> {
+pub fn calibrate(l: &ConvLayer, z: &[Vec<i64>]) -> Result<Requant, SimError> {
     let n = (z.len() * l.h * l.w) as f64;
     let mut mean = vec![0f64; l.c_out];
     let mut sq = vec![0f64; l.c_out];

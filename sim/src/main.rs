@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use qtrain::hw::HwConfig;
 use qtrain_sim::driver::{planar_to_hwc, run_batch, synthetic_images, ParamSource};
@@ -25,7 +25,29 @@ enum Backend {
 
 /// Simulate the qtrain accelerator on a network and check it against the golden model.
 #[derive(Parser, Debug)]
-#[command(name = "sim", version, about)]
+#[command(name = "sim", version, about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<SimCmd>,
+    #[command(flatten)]
+    run: Args,
+}
+
+#[derive(Subcommand, Debug)]
+enum SimCmd {
+    /// Write the accelerator's Verilog, its parameters and golden vectors + an Icarus test bench.
+    Export {
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Hardware configuration (TOML); the built-in default otherwise.
+        #[arg(long)]
+        hw: Option<PathBuf>,
+    },
+}
+
+/// Flags of a simulation run (the default command).
+#[derive(clap::Args, Debug)]
 struct Args {
     /// Network: vgg-bc (resnet-N and wrn-N-k: see the README for status).
     #[arg(long, default_value = "vgg-bc")]
@@ -73,10 +95,34 @@ struct Args {
 
 fn main() {
     // Errors are for users: the message chain, no backtrace, exit status 1.
-    if let Err(e) = run(Args::parse()) {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Some(SimCmd::Export { out, hw }) => export(&out, hw.as_deref()),
+        None => run(cli.run),
+    };
+    if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
+}
+
+fn export(out: &std::path::Path, hw: Option<&std::path::Path>) -> Result<()> {
+    let hw = match hw {
+        Some(p) => HwConfig::load(p)?,
+        None => HwConfig::default(),
+    };
+    let e = qtrain_sim::export::export(out, &hw)?;
+    for f in &e.files {
+        println!("wrote {}", f.display());
+    }
+    println!(
+        "conv vectors: {} input words, {} expected output words (replay: cd {} && iverilog -g2005 -o tb tb_conv.v {}.v && vvp -n tb)",
+        e.conv_in_words,
+        e.conv_out_words,
+        out.display(),
+        qtrain_hdl::conv::engine::VERILOG_TOP
+    );
+    Ok(())
 }
 
 fn run(args: Args) -> Result<()> {

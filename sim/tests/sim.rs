@@ -176,3 +176,136 @@ fn real_cifar_images_are_bit_exact() {
     assert_eq!(r["all_match"], true, "{r}");
     assert_eq!(r["images"], 3);
 }
+
+fn tool(name: &str) -> Command {
+    // CI installs these (.ci/run); a missing tool is a failure that names it, not a skip.
+    let probe = Command::new(name).arg("-V").output();
+    assert!(
+        probe.is_ok(),
+        "{name} is not installed: it is needed to check the exported Verilog (apt-get install -y iverilog verilator)"
+    );
+    Command::new(name)
+}
+
+/// `sim export` writes Verilog that Icarus runs bit-exact on the golden vectors (with random gaps and
+/// back-pressure from the generated bench), and that lints clean under Verilator together with the
+/// AXI4-Stream board wrapper.
+#[test]
+fn exported_verilog_cosimulates_in_icarus_and_lints() {
+    let dir = tmp("export");
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = sim().arg("export").arg("--out").arg(&dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "qtrain_conv_engine.v",
+        "qtrain_update_unit.v",
+        "params.toml",
+        "conv_in.hex",
+        "conv_out.hex",
+        "tb_conv.v",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let c = tool("iverilog")
+        .current_dir(&dir)
+        .args([
+            "-g2005",
+            "-o",
+            "tb.vvp",
+            "tb_conv.v",
+            "qtrain_conv_engine.v",
+        ])
+        .output()
+        .unwrap();
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let r = Command::new("vvp")
+        .current_dir(&dir)
+        .args(["-n", "tb.vvp"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&r.stdout);
+    assert!(log.contains("PASS 36 words"), "Icarus co-simulation: {log}");
+    let wrapper = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../bitstreams/rtl/qtrain_accel_axis.v"
+    );
+    for (top, files) in [
+        (
+            "qtrain_accel_axis",
+            vec![
+                wrapper.to_string(),
+                dir.join("qtrain_conv_engine.v").display().to_string(),
+            ],
+        ),
+        (
+            "qtrain_update_unit",
+            vec![dir.join("qtrain_update_unit.v").display().to_string()],
+        ),
+    ] {
+        let l = tool("verilator")
+            .args([
+                "--lint-only",
+                "-Wall",
+                "-Wno-WIDTH",
+                "-Wno-DECLFILENAME",
+                "--top-module",
+                top,
+            ])
+            .args(&files)
+            .output()
+            .unwrap();
+        assert!(
+            l.status.success(),
+            "verilator lint of {top}: {}",
+            String::from_utf8_lossy(&l.stderr)
+        );
+    }
+}
+
+/// The generated Verilog of the small (P=4, S=64) engine is pinned: a change to the hardware shows up
+/// as a reviewable diff. Regenerate with `QTRAIN_BLESS=1 cargo test -p qtrain-sim --release expect`.
+#[test]
+fn expect_small_engine_verilog() {
+    let hw = tmp("small.toml");
+    std::fs::write(&hw, "[conv]\npe = 4\nsimd = 64\n").unwrap();
+    let dir = tmp("export-small");
+    let out = sim()
+        .args(["export", "--hw"])
+        .arg(&hw)
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = std::fs::read_to_string(dir.join("qtrain_conv_engine.v")).unwrap();
+    let pinned = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/expect/qtrain_conv_engine_p4_s64.v"
+    );
+    if std::env::var_os("QTRAIN_BLESS").is_some() {
+        std::fs::write(pinned, &got).unwrap();
+    }
+    let want =
+        std::fs::read_to_string(pinned).expect("pinned Verilog missing: run with QTRAIN_BLESS=1");
+    if got != want {
+        let line = got
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "exported Verilog differs from {pinned} at line {}: got {:?}, pinned {:?} (QTRAIN_BLESS=1 to accept)",
+            line + 1,
+            got.lines().nth(line),
+            want.lines().nth(line)
+        );
+    }
+}
