@@ -27,6 +27,25 @@ pub fn random(shape: &[usize], seed: u64) -> ArrayD<f64> {
 /// Check the input gradient and every parameter gradient of `layer` at input `x` (training mode).
 /// Returns `(name, relative error)` for "input" and each parameter.
 pub fn check_layer(layer: &mut dyn Layer<f64>, x: &ArrayD<f64>, seed: u64) -> Vec<(String, f64)> {
+    check_layer_sampled(layer, x, seed, usize::MAX)
+}
+
+/// As [`check_layer`], but each tensor is checked on at most `max_coords` seeded random coordinates
+/// (for whole networks, where checking every input pixel would take minutes).
+pub fn check_layer_sampled(
+    layer: &mut dyn Layer<f64>,
+    x: &ArrayD<f64>,
+    seed: u64,
+    max_coords: usize,
+) -> Vec<(String, f64)> {
+    let mut pick_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
+    let mut pick = |len: usize| -> Vec<usize> {
+        if len <= max_coords {
+            (0..len).collect()
+        } else {
+            (0..max_coords).map(|_| pick_rng.gen_range(0..len)).collect()
+        }
+    };
     let h = 1e-5;
     let y = layer.forward(x.clone(), true);
     let r = random(y.shape(), seed ^ 0x9e37);
@@ -35,7 +54,8 @@ pub fn check_layer(layer: &mut dyn Layer<f64>, x: &ArrayD<f64>, seed: u64) -> Ve
     let mut out = Vec::new();
     let mut num = ArrayD::zeros(x.raw_dim());
     let mut xp = x.clone();
-    for i in 0..x.len() {
+    let idx = pick(x.len());
+    for &i in &idx {
         let orig = xp.as_slice().expect("contiguous")[i];
         xp.as_slice_mut().expect("contiguous")[i] = orig + h;
         let lp = probe(layer, &xp);
@@ -44,7 +64,7 @@ pub fn check_layer(layer: &mut dyn Layer<f64>, x: &ArrayD<f64>, seed: u64) -> Ve
         xp.as_slice_mut().expect("contiguous")[i] = orig;
         num.as_slice_mut().expect("contiguous")[i] = (lp - lm) / (2.0 * h);
     }
-    out.push(("input".to_string(), rel_error(&dx, &num)));
+    out.push(("input".to_string(), rel_error(&gather(&dx, &idx), &gather(&num, &idx))));
     // parameter gradients (from the backward above)
     let analytic: Vec<(String, ArrayD<f64>)> = {
         let mut ps: Vec<Param<f64>> = Vec::new();
@@ -53,7 +73,8 @@ pub fn check_layer(layer: &mut dyn Layer<f64>, x: &ArrayD<f64>, seed: u64) -> Ve
     };
     for (pi, (name, a)) in analytic.into_iter().enumerate() {
         let mut num = ArrayD::zeros(a.raw_dim());
-        for i in 0..a.len() {
+        let idx = pick(a.len());
+        for &i in &idx {
             let eval = |delta: f64, layer: &mut dyn Layer<f64>| {
                 {
                     let mut ps: Vec<Param<f64>> = Vec::new();
@@ -68,7 +89,12 @@ pub fn check_layer(layer: &mut dyn Layer<f64>, x: &ArrayD<f64>, seed: u64) -> Ve
             eval(h, layer);
             num.as_slice_mut().expect("contiguous")[i] = (lp - lm) / (2.0 * h);
         }
-        out.push((name, rel_error(&a, &num)));
+        out.push((name, rel_error(&gather(&a, &idx), &gather(&num, &idx))));
     }
     out
+}
+
+fn gather(a: &ArrayD<f64>, idx: &[usize]) -> ArrayD<f64> {
+    let s = a.as_slice().expect("contiguous");
+    ArrayD::from_shape_vec(ndarray::IxDyn(&[idx.len()]), idx.iter().map(|&i| s[i]).collect()).expect("shape")
 }

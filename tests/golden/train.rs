@@ -3,7 +3,7 @@
 //! equality, NaN detection) on a tiny synthetic CIFAR-format data set.
 
 use ndarray::{ArrayD, IxDyn};
-use qtrain::layers::gradcheck::{check_layer, random, rel_error};
+use qtrain::layers::gradcheck::{check_layer, check_layer_sampled, random, rel_error};
 use qtrain::layers::*;
 
 fn assert_all_ok(what: &str, errs: &[(String, f64)]) {
@@ -95,4 +95,53 @@ fn gradcheck_softmax_cross_entropy() {
     // a uniform prediction costs ln(classes)
     let (l, _, _) = softmax_cross_entropy(&ArrayD::<f64>::zeros(IxDyn(&[2, 10])), &[3, 7]);
     assert!((l - 10f64.ln()).abs() < 1e-12);
+}
+
+use qtrain::models::{Net, NetSpec};
+
+/// γ, β away from 1, 0: with β = 0, ReLU and the next BN cancel γ's scale and its gradient is ~0.
+fn randomise_bn(net: &mut Net<f64>, seed: u64) {
+    for (i, p) in net.params().into_iter().enumerate() {
+        if matches!(p.kind, ParamKind::BnGamma | ParamKind::BnBeta) {
+            *p.value = random(p.value.shape(), seed + i as u64) + 0.5;
+        }
+    }
+}
+
+#[test]
+fn gradcheck_whole_tiny_vgg_bc() {
+    let spec = NetSpec::new("vgg-bc", 1.0 / 128.0, 10).unwrap();
+    let mut net = Net::<f64>::new(spec, 5);
+    randomise_bn(&mut net, 54);
+    assert_all_ok("vgg-bc", &check_layer_sampled(&mut net, &random(&[3, 3, 32, 32], 50), 51, 40));
+}
+
+#[test]
+fn gradcheck_whole_tiny_resnet_with_shortcuts() {
+    let spec = NetSpec::new("resnet-8", 1.0 / 8.0, 10).unwrap();
+    let mut net = Net::<f64>::new(spec, 6);
+    randomise_bn(&mut net, 55);
+    let names: Vec<String> = net.params().into_iter().map(|p| p.name).collect();
+    assert!(names.iter().any(|n| n == "stage2.block0.shortcut.conv.weight"), "{names:?}");
+    assert_all_ok("resnet-8", &check_layer(&mut net, &random(&[3, 3, 8, 8], 52), 53));
+}
+
+#[test]
+fn network_shapes_and_sizes() {
+    // full VGG-BC: 4.6 M conv weights (DESIGN.md), logits (N, 10)
+    let mut net = Net::<f32>::new(NetSpec::new("vgg-bc", 1.0, 10).unwrap(), 0);
+    let conv: usize = net
+        .params()
+        .iter()
+        .filter(|p| p.kind == ParamKind::ConvWeight)
+        .map(|p| p.value.len())
+        .sum();
+    assert_eq!(conv, 3 * 128 * 9 + 128 * 128 * 9 + 128 * 256 * 9 + 256 * 256 * 9 + 256 * 512 * 9 + 512 * 512 * 9);
+    let mut r56 = Net::<f32>::new(NetSpec::new("resnet-56", 1.0, 100).unwrap(), 0);
+    let n = r56.num_params();
+    assert!((850_000..870_000).contains(&n), "resnet-56 has {n} parameters"); // ≈0.86 M
+    let y = r56.forward(ArrayD::zeros(IxDyn(&[2, 3, 32, 32])), false);
+    assert_eq!(y.shape(), &[2, 100]);
+    let mut w = Net::<f32>::new(NetSpec::new("wrn-56-2", 0.25, 10).unwrap(), 0);
+    assert_eq!(w.params()[0].value.shape(), &[8, 3, 3, 3]); // 16·2·0.25
 }
