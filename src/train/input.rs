@@ -224,8 +224,9 @@ mod tests {
         assert_eq!(a, b); // centre crop = identity
         normalize_image(&src, Some(Aug { dy: 0, dx: 8, flip: true }), &mut a);
         assert_eq!(a[0], (0.0 - 125.0) / 64.0); // padded row
-        // row 4 of output = source row 0; flipped: output col j ← padded col 31-j+8
-        assert_eq!(a[4 * 32], (src[31] as f32 - 125.0) / 64.0);
+        // crop then flip: out[i][j] = padded[i + dy][31 − j + dx]; row 4 ← source row 0
+        assert_eq!(a[4 * 32], (0.0 - 125.0) / 64.0); // padded column 39
+        assert_eq!(a[4 * 32 + 31], (src[4] as f32 - 125.0) / 64.0); // padded column 8 = source 4
         assert_eq!(epoch_order(10, 1, 0), epoch_order(10, 1, 0));
         assert_ne!(epoch_order(50, 1, 0), epoch_order(50, 1, 1));
     }
