@@ -69,6 +69,15 @@ fn im2col<T: Real>(x: &[T], g: Geom, cols: &mut [T], ld: usize, off: usize) {
                         continue;
                     }
                     let src = &x[(c * g.h + ii as usize) * g.w..(c * g.h + ii as usize + 1) * g.w];
+                    if g.s == 1 {
+                        // contiguous run: output columns [lo, hi) read source columns lo + kj − p …
+                        let lo = g.p.saturating_sub(kj).min(g.wo);
+                        let hi = (g.w + g.p).saturating_sub(kj).min(g.wo).max(lo);
+                        d[..lo].fill(T::zero());
+                        d[hi..].fill(T::zero());
+                        d[lo..hi].copy_from_slice(&src[lo + kj - g.p..hi + kj - g.p]);
+                        continue;
+                    }
                     for (oj, dv) in d.iter_mut().enumerate() {
                         let jj = (oj * g.s + kj) as isize - g.p as isize;
                         *dv = if jj < 0 || jj >= g.w as isize {
@@ -96,6 +105,15 @@ fn col2im<T: Real>(cols: &[T], g: Geom, ld: usize, off: usize, dx: &mut [T]) {
                         continue;
                     }
                     let base = (c * g.h + ii as usize) * g.w;
+                    if g.s == 1 {
+                        let lo = g.p.saturating_sub(kj).min(g.wo);
+                        let hi = (g.w + g.p).saturating_sub(kj).min(g.wo).max(lo);
+                        let d = &mut dx[base + lo + kj - g.p..base + hi + kj - g.p];
+                        for (dv, &sv) in d.iter_mut().zip(&src[oi * g.wo + lo..oi * g.wo + hi]) {
+                            *dv += sv;
+                        }
+                        continue;
+                    }
                     for oj in 0..g.wo {
                         let jj = (oj * g.s + kj) as isize - g.p as isize;
                         if jj >= 0 && jj < g.w as isize {
