@@ -70,7 +70,10 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
                 .map(|ch| {
                     let mut s = 0.0;
                     for i in 0..n {
-                        s += xs[(i * c + ch) * l..(i * c + ch + 1) * l].iter().map(|v| v.f64()).sum::<f64>();
+                        s += xs[(i * c + ch) * l..(i * c + ch + 1) * l]
+                            .iter()
+                            .map(|v| v.f64())
+                            .sum::<f64>();
                     }
                     let mu = s / m;
                     let mut q = 0.0;
@@ -87,9 +90,13 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
                 let unbiased = if m > 1.0 { var * m / (m - 1.0) } else { var };
                 let mom = T::c(MOMENTUM);
                 self.running_mean[ch] = (T::one() - mom) * self.running_mean[ch] + mom * T::c(mu);
-                self.running_var[ch] = (T::one() - mom) * self.running_var[ch] + mom * T::c(unbiased);
+                self.running_var[ch] =
+                    (T::one() - mom) * self.running_var[ch] + mom * T::c(unbiased);
             }
-            stats.iter().map(|&(mu, var)| (T::c(mu), T::c(1.0 / (var + EPS).sqrt()))).unzip()
+            stats
+                .iter()
+                .map(|&(mu, var)| (T::c(mu), T::c(1.0 / (var + EPS).sqrt())))
+                .unzip()
         } else {
             (0..c)
                 .map(|ch| {
@@ -98,7 +105,11 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
                 })
                 .unzip()
         };
-        let mut xhat = if train { Some(vec![T::zero(); xs.len()]) } else { None };
+        let mut xhat = if train {
+            Some(vec![T::zero(); xs.len()])
+        } else {
+            None
+        };
         let (g, b) = (&self.gamma, &self.beta);
         let normalise = |i: usize, ch: usize, row: &mut [T], xh: Option<&mut [T]>| {
             let _ = i;
@@ -128,13 +139,19 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
                 .for_each(|(r, row)| normalise(r / c, r % c, row, None)),
         }
         if let Some(xh) = xhat {
-            self.cache = Some((ArrayD::from_shape_vec(IxDyn(&shape), xh).expect("shape"), invstd));
+            self.cache = Some((
+                ArrayD::from_shape_vec(IxDyn(&shape), xh).expect("shape"),
+                invstd,
+            ));
         }
         x
     }
 
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
-        let (xhat, invstd) = self.cache.take().expect("BN backward without a training forward");
+        let (xhat, invstd) = self
+            .cache
+            .take()
+            .expect("BN backward without a training forward");
         let shape = dy.shape().to_vec();
         let (n, c, l) = ncl(&shape);
         let mut dy = dy.as_standard_layout().into_owned();
@@ -161,16 +178,19 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
             self.dgamma[ch] = T::c(s2);
         }
         let g = &self.gamma;
-        ds.par_chunks_mut(l).zip(xh.par_chunks(l)).enumerate().for_each(|(r, (row, h))| {
-            let ch = r % c;
-            let (s1, s2) = sums[ch];
-            let k = g[ch] * invstd[ch];
-            let a = T::c(s1 / m);
-            let b = T::c(s2 / m);
-            for (d, &hv) in row.iter_mut().zip(h) {
-                *d = k * (*d - a - hv * b);
-            }
-        });
+        ds.par_chunks_mut(l)
+            .zip(xh.par_chunks(l))
+            .enumerate()
+            .for_each(|(r, (row, h))| {
+                let ch = r % c;
+                let (s1, s2) = sums[ch];
+                let k = g[ch] * invstd[ch];
+                let a = T::c(s1 / m);
+                let b = T::c(s2 / m);
+                for (d, &hv) in row.iter_mut().zip(h) {
+                    *d = k * (*d - a - hv * b);
+                }
+            });
         dy
     }
 

@@ -169,12 +169,17 @@ impl<T: Real> Conv2d<T> {
 impl<T: Real> Layer<T> for Conv2d<T> {
     fn forward(&mut self, x: ArrayD<T>, train: bool) -> ArrayD<T> {
         let x = x.as_standard_layout().into_owned();
-        let (n, c, h, w) = x.view().into_dimensionality::<Ix4>().expect("conv input must be 4-D").dim();
+        let (n, c, h, w) = x
+            .view()
+            .into_dimensionality::<Ix4>()
+            .expect("conv input must be 4-D")
+            .dim();
         assert_eq!(c, self.cin, "conv input channels");
         let g = self.geom(h, w);
         let (kk, hw, cout) = (g.kk(), g.hw(), self.cout);
         let wt = self.weight.as_standard_layout();
-        let w2 = ArrayView2::from_shape((cout, kk), wt.as_slice().expect("contiguous")).expect("shape");
+        let w2 =
+            ArrayView2::from_shape((cout, kk), wt.as_slice().expect("contiguous")).expect("shape");
         let mut y = vec![T::zero(); n * cout * hw];
         let xs = x.as_slice().expect("contiguous");
         y.par_chunks_mut(CHUNK * cout * hw)
@@ -200,14 +205,18 @@ impl<T: Real> Layer<T> for Conv2d<T> {
     }
 
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
-        let x = self.x.take().expect("conv backward without a training forward");
+        let x = self
+            .x
+            .take()
+            .expect("conv backward without a training forward");
         let (n, c, h, w) = x.view().into_dimensionality::<Ix4>().expect("4-D").dim();
         let g = self.geom(h, w);
         let (kk, hw, cout) = (g.kk(), g.hw(), self.cout);
         let dy = dy.as_standard_layout().into_owned();
         let dys = dy.as_slice().expect("contiguous");
         let wt = self.weight.as_standard_layout();
-        let w2 = ArrayView2::from_shape((cout, kk), wt.as_slice().expect("contiguous")).expect("shape");
+        let w2 =
+            ArrayView2::from_shape((cout, kk), wt.as_slice().expect("contiguous")).expect("shape");
         let mut dx = vec![T::zero(); n * c * h * w];
         let img = c * h * w;
         let partial: Vec<ndarray::Array2<T>> = dx
@@ -240,7 +249,9 @@ impl<T: Real> Layer<T> for Conv2d<T> {
         for p in &partial {
             gsum += p;
         }
-        self.grad = gsum.into_shape_with_order(IxDyn(&[cout, c, g.k, g.k])).expect("shape");
+        self.grad = gsum
+            .into_shape_with_order(IxDyn(&[cout, c, g.k, g.k]))
+            .expect("shape");
         ArrayD::from_shape_vec(IxDyn(&[n, c, h, w]), dx).expect("shape")
     }
 

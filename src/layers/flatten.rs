@@ -22,11 +22,20 @@ impl<T: Real> Layer<T> for Flatten {
         let shape = x.shape().to_vec();
         let f = shape[1..].iter().product::<usize>();
         self.shape = Some(shape.clone());
-        x.as_standard_layout().into_owned().into_shape_with_order(IxDyn(&[shape[0], f])).expect("shape")
+        x.as_standard_layout()
+            .into_owned()
+            .into_shape_with_order(IxDyn(&[shape[0], f]))
+            .expect("shape")
     }
 
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
-        let shape = self.shape.take().expect("flatten backward without a forward");
-        dy.as_standard_layout().into_owned().into_shape_with_order(IxDyn(&shape)).expect("shape")
+        let shape = self
+            .shape
+            .take()
+            .expect("flatten backward without a forward");
+        dy.as_standard_layout()
+            .into_owned()
+            .into_shape_with_order(IxDyn(&shape))
+            .expect("shape")
     }
 }

@@ -22,7 +22,11 @@ impl<T: Real> Layer<T> for GlobalAvgPool {
         let shape = x.shape().to_vec();
         let (n, c) = (shape[0], shape[1]);
         let l = shape[2] * shape[3];
-        let x = x.as_standard_layout().into_owned().into_shape_with_order(IxDyn(&[n, c, l])).expect("shape");
+        let x = x
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order(IxDyn(&[n, c, l]))
+            .expect("shape");
         if train {
             self.shape = Some(shape);
         }
@@ -30,10 +34,16 @@ impl<T: Real> Layer<T> for GlobalAvgPool {
     }
 
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
-        let shape = self.shape.take().expect("pool backward without a training forward");
+        let shape = self
+            .shape
+            .take()
+            .expect("pool backward without a training forward");
         let l = shape[2] * shape[3];
         let scale = T::c(1.0 / l as f64);
-        let d = dy.mapv(|v| v * scale).insert_axis(Axis(2)).insert_axis(Axis(3));
+        let d = dy
+            .mapv(|v| v * scale)
+            .insert_axis(Axis(2))
+            .insert_axis(Axis(3));
         d.broadcast(IxDyn(&shape)).expect("broadcast").to_owned()
     }
 }

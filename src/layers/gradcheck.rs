@@ -43,14 +43,17 @@ pub fn check_layer_sampled(
         if len <= max_coords {
             (0..len).collect()
         } else {
-            (0..max_coords).map(|_| pick_rng.gen_range(0..len)).collect()
+            (0..max_coords)
+                .map(|_| pick_rng.gen_range(0..len))
+                .collect()
         }
     };
     let h = 1e-5;
     let y = layer.forward(x.clone(), true);
     let r = random(y.shape(), seed ^ 0x9e37);
     let dx = layer.backward(r.clone());
-    let probe = |layer: &mut dyn Layer<f64>, x: &ArrayD<f64>| (layer.forward(x.clone(), true) * &r).sum();
+    let probe =
+        |layer: &mut dyn Layer<f64>, x: &ArrayD<f64>| (layer.forward(x.clone(), true) * &r).sum();
     let mut out = Vec::new();
     let mut num = ArrayD::zeros(x.raw_dim());
     let mut xp = x.clone();
@@ -64,7 +67,10 @@ pub fn check_layer_sampled(
         xp.as_slice_mut().expect("contiguous")[i] = orig;
         num.as_slice_mut().expect("contiguous")[i] = (lp - lm) / (2.0 * h);
     }
-    out.push(("input".to_string(), rel_error(&gather(&dx, &idx), &gather(&num, &idx))));
+    out.push((
+        "input".to_string(),
+        rel_error(&gather(&dx, &idx), &gather(&num, &idx)),
+    ));
     // parameter gradients (from the backward above)
     let analytic: Vec<(String, ArrayD<f64>)> = {
         let mut ps: Vec<Param<f64>> = Vec::new();
@@ -96,5 +102,9 @@ pub fn check_layer_sampled(
 
 fn gather(a: &ArrayD<f64>, idx: &[usize]) -> ArrayD<f64> {
     let s = a.as_slice().expect("contiguous");
-    ArrayD::from_shape_vec(ndarray::IxDyn(&[idx.len()]), idx.iter().map(|&i| s[i]).collect()).expect("shape")
+    ArrayD::from_shape_vec(
+        ndarray::IxDyn(&[idx.len()]),
+        idx.iter().map(|&i| s[i]).collect(),
+    )
+    .expect("shape")
 }

@@ -37,9 +37,16 @@ impl<T: Real> Linear<T> {
 
 impl<T: Real> Layer<T> for Linear<T> {
     fn forward(&mut self, x: ArrayD<T>, train: bool) -> ArrayD<T> {
-        let x2 = x.view().into_dimensionality::<Ix2>().expect("linear input must be 2-D");
+        let x2 = x
+            .view()
+            .into_dimensionality::<Ix2>()
+            .expect("linear input must be 2-D");
         assert_eq!(x2.ncols(), self.fin, "linear input features");
-        let w = self.weight.view().into_dimensionality::<Ix2>().expect("2-D");
+        let w = self
+            .weight
+            .view()
+            .into_dimensionality::<Ix2>()
+            .expect("2-D");
         let mut y = x2.dot(&w.t());
         if let Some((b, _)) = &self.bias {
             y += &b.view().into_dimensionality::<ndarray::Ix1>().expect("1-D");
@@ -51,14 +58,21 @@ impl<T: Real> Layer<T> for Linear<T> {
     }
 
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
-        let x = self.x.take().expect("linear backward without a training forward");
+        let x = self
+            .x
+            .take()
+            .expect("linear backward without a training forward");
         let x2 = x.view().into_dimensionality::<Ix2>().expect("2-D");
         let d = dy.view().into_dimensionality::<Ix2>().expect("2-D");
         self.dweight = d.t().dot(&x2).into_dyn();
         if let Some((_, db)) = &mut self.bias {
             *db = d.sum_axis(Axis(0)).into_dyn();
         }
-        let w = self.weight.view().into_dimensionality::<Ix2>().expect("2-D");
+        let w = self
+            .weight
+            .view()
+            .into_dimensionality::<Ix2>()
+            .expect("2-D");
         d.dot(&w).into_dyn()
     }
 

@@ -57,7 +57,10 @@ impl<T: Real> Layer<T> for MaxPool2 {
     }
 
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
-        let (arg, shape) = self.argmax.take().expect("pool backward without a training forward");
+        let (arg, shape) = self
+            .argmax
+            .take()
+            .expect("pool backward without a training forward");
         let (h, w) = (shape[2], shape[3]);
         let (ho, wo) = (h / 2, w / 2);
         let dy = dy.as_standard_layout().into_owned();

@@ -100,5 +100,3 @@ pub trait Layer<T: Real>: Send {
     /// Non-trainable state (BN running statistics), names prefixed by `prefix`.
     fn buffers<'a>(&'a mut self, _prefix: &str, _out: &mut Vec<Buffer<'a, T>>) {}
 }
-
-

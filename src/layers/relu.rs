@@ -21,11 +21,14 @@ impl<T: Real> Relu<T> {
 impl<T: Real> Layer<T> for Relu<T> {
     fn forward(&mut self, x: ArrayD<T>, train: bool) -> ArrayD<T> {
         let mut x = x.as_standard_layout().into_owned();
-        x.as_slice_mut().expect("contiguous").par_iter_mut().for_each(|v| {
-            if *v <= T::zero() {
-                *v = T::zero();
-            }
-        });
+        x.as_slice_mut()
+            .expect("contiguous")
+            .par_iter_mut()
+            .for_each(|v| {
+                if *v <= T::zero() {
+                    *v = T::zero();
+                }
+            });
         if train {
             self.mask = Some(x.clone());
         }
@@ -33,7 +36,10 @@ impl<T: Real> Layer<T> for Relu<T> {
     }
 
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
-        let y = self.mask.take().expect("ReLU backward without a training forward");
+        let y = self
+            .mask
+            .take()
+            .expect("ReLU backward without a training forward");
         let mut dy = dy.as_standard_layout().into_owned();
         dy.as_slice_mut()
             .expect("contiguous")

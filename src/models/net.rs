@@ -31,7 +31,13 @@ impl<T: Real + 'static> Net<T> {
         let mut fan_in = 1usize;
         for p in net.params() {
             match p.kind {
-                ParamKind::ConvWeight => p.value.mapv_inplace(|_| if rng.gen::<bool>() { T::one() } else { -T::one() }),
+                ParamKind::ConvWeight => p.value.mapv_inplace(|_| {
+                    if rng.gen::<bool>() {
+                        T::one()
+                    } else {
+                        -T::one()
+                    }
+                }),
                 ParamKind::LinearWeight => {
                     fan_in = p.value.shape()[1];
                     let b = 1.0 / (fan_in as f64).sqrt();

@@ -57,13 +57,20 @@ impl NetKind {
         let parts: Vec<&str> = lower.split('-').collect();
         match parts.as_slice() {
             ["vgg", "bc"] => Ok(NetKind::VggBc),
-            ["resnet", d] => Ok(NetKind::ResNet { depth: resnet_depth(name, d)? }),
+            ["resnet", d] => Ok(NetKind::ResNet {
+                depth: resnet_depth(name, d)?,
+            }),
             ["wrn", d, k] => {
-                let k: usize = k.parse().map_err(|_| bad(name, "widening factor is not a number"))?;
+                let k: usize = k
+                    .parse()
+                    .map_err(|_| bad(name, "widening factor is not a number"))?;
                 if k == 0 {
                     return Err(bad(name, "widening factor must be ≥ 1"));
                 }
-                Ok(NetKind::Wrn { depth: resnet_depth(name, d)?, k })
+                Ok(NetKind::Wrn {
+                    depth: resnet_depth(name, d)?,
+                    k,
+                })
             }
             _ => Err(bad(name, "unknown network")),
         }
@@ -114,8 +121,14 @@ mod tests {
     #[test]
     fn parses_names_and_rejects_unknown() {
         assert_eq!(NetKind::parse("vgg-bc").unwrap(), NetKind::VggBc);
-        assert_eq!(NetKind::parse("resnet-56").unwrap(), NetKind::ResNet { depth: 56 });
-        assert_eq!(NetKind::parse("wrn-56-2").unwrap(), NetKind::Wrn { depth: 56, k: 2 });
+        assert_eq!(
+            NetKind::parse("resnet-56").unwrap(),
+            NetKind::ResNet { depth: 56 }
+        );
+        assert_eq!(
+            NetKind::parse("wrn-56-2").unwrap(),
+            NetKind::Wrn { depth: 56, k: 2 }
+        );
         let e = NetKind::parse("resnet-55").unwrap_err().to_string();
         assert!(e.contains("6k+2"), "{e}");
         let e = NetKind::parse("alexnet").unwrap_err().to_string();

@@ -22,8 +22,8 @@ pub struct BasicBlock<T: Real> {
 impl<T: Real> BasicBlock<T> {
     /// A block from `cin` to `cout` channels with the given stride of its first conv.
     pub fn new(cin: usize, cout: usize, stride: usize) -> Self {
-        let shortcut =
-            (stride != 1 || cin != cout).then(|| (Conv2d::new(cin, cout, 1, stride, 0), BatchNorm::new(cout)));
+        let shortcut = (stride != 1 || cin != cout)
+            .then(|| (Conv2d::new(cin, cout, 1, stride, 0), BatchNorm::new(cout)));
         Self {
             conv1: Conv2d::new(cin, cout, 3, stride, 1),
             bn1: BatchNorm::new(cout),
@@ -42,7 +42,9 @@ impl<T: Real> Layer<T> for BasicBlock<T> {
             Some((c, b)) => b.forward(c.forward(x.clone(), train), train),
             None => x.clone(),
         };
-        let a = self.relu1.forward(self.bn1.forward(self.conv1.forward(x, train), train), train);
+        let a = self
+            .relu1
+            .forward(self.bn1.forward(self.conv1.forward(x, train), train), train);
         let r = self.bn2.forward(self.conv2.forward(a, train), train);
         self.relu_out.forward(r + s, train)
     }
@@ -54,7 +56,9 @@ impl<T: Real> Layer<T> for BasicBlock<T> {
             None => d.clone(),
         };
         let da = self.conv2.backward(self.bn2.backward(d));
-        let dx = self.conv1.backward(self.bn1.backward(self.relu1.backward(da)));
+        let dx = self
+            .conv1
+            .backward(self.bn1.backward(self.relu1.backward(da)));
         dx + ds
     }
 
@@ -79,7 +83,11 @@ impl<T: Real> Layer<T> for BasicBlock<T> {
 }
 
 /// The layer list for a ResNet of `depth` with widening factor `widen` (1 for plain ResNets).
-pub fn build<T: Real + 'static>(spec: &NetSpec, depth: usize, widen: usize) -> Vec<(String, Box<dyn Layer<T>>)> {
+pub fn build<T: Real + 'static>(
+    spec: &NetSpec,
+    depth: usize,
+    widen: usize,
+) -> Vec<(String, Box<dyn Layer<T>>)> {
     let k = (depth - 2) / 6;
     let mut v: Vec<(String, Box<dyn Layer<T>>)> = Vec::new();
     let c0 = spec.ch(16 * widen);
@@ -91,11 +99,17 @@ pub fn build<T: Real + 'static>(spec: &NetSpec, depth: usize, widen: usize) -> V
         let c = spec.ch(base * widen);
         for b in 0..k {
             let stride = if s > 0 && b == 0 { 2 } else { 1 };
-            v.push((format!("stage{}.block{b}", s + 1), Box::new(BasicBlock::<T>::new(cin, c, stride))));
+            v.push((
+                format!("stage{}.block{b}", s + 1),
+                Box::new(BasicBlock::<T>::new(cin, c, stride)),
+            ));
             cin = c;
         }
     }
     v.push(("pool".into(), Box::new(GlobalAvgPool::new())));
-    v.push(("fc".into(), Box::new(Linear::<T>::new(cin, spec.classes, true))));
+    v.push((
+        "fc".into(),
+        Box::new(Linear::<T>::new(cin, spec.classes, true)),
+    ));
     v
 }

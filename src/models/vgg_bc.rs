@@ -14,7 +14,10 @@ pub fn build<T: Real + 'static>(spec: &NetSpec) -> Vec<(String, Box<dyn Layer<T>
         let c = spec.ch(c);
         for _ in 0..2 {
             i += 1;
-            v.push((format!("conv{i}"), Box::new(Conv2d::<T>::new(cin, c, 3, 1, 1))));
+            v.push((
+                format!("conv{i}"),
+                Box::new(Conv2d::<T>::new(cin, c, 3, 1, 1)),
+            ));
             v.push((format!("bn{i}"), Box::new(BatchNorm::<T>::new(c))));
             v.push((format!("relu{i}"), Box::new(Relu::<T>::new())));
             cin = c;
@@ -25,11 +28,17 @@ pub fn build<T: Real + 'static>(spec: &NetSpec) -> Vec<(String, Box<dyn Layer<T>
     let mut fin = cin * 4 * 4;
     let hidden = spec.ch(1024);
     for j in 1..=2 {
-        v.push((format!("fc{j}"), Box::new(Linear::<T>::new(fin, hidden, false))));
+        v.push((
+            format!("fc{j}"),
+            Box::new(Linear::<T>::new(fin, hidden, false)),
+        ));
         v.push((format!("bnfc{j}"), Box::new(BatchNorm::<T>::new(hidden))));
         v.push((format!("relufc{j}"), Box::new(Relu::<T>::new())));
         fin = hidden;
     }
-    v.push(("fc3".into(), Box::new(Linear::<T>::new(fin, spec.classes, true))));
+    v.push((
+        "fc3".into(),
+        Box::new(Linear::<T>::new(fin, spec.classes, true)),
+    ));
     v
 }

@@ -39,7 +39,9 @@ pub struct Method {
 }
 
 /// Every accepted method name, in the order `--help` lists them.
-pub const METHOD_NAMES: [&str; 8] = ["adam", "sgd", "r-adam", "r-sgd", "sr-adam", "sr-sgd", "bc-adam", "bc-sgd"];
+pub const METHOD_NAMES: [&str; 8] = [
+    "adam", "sgd", "r-adam", "r-sgd", "sr-adam", "sr-sgd", "bc-adam", "bc-sgd",
+];
 
 impl Method {
     /// Parse one of [`METHOD_NAMES`].

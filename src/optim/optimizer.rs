@@ -95,17 +95,26 @@ impl Optimizer {
             }
             let w = p.value.as_slice_mut().expect("parameters are contiguous");
             let u = &self.u;
-            let quant = if p.kind == ParamKind::ConvWeight { self.method.quant } else { Quant::Full };
+            let quant = if p.kind == ParamKind::ConvWeight {
+                self.method.quant
+            } else {
+                Quant::Full
+            };
             match quant {
                 Quant::Full => w.iter_mut().zip(u).for_each(|(w, u)| *w -= u),
-                Quant::R => w.iter_mut().zip(u).for_each(|(w, u)| *w = self.grid.qd(*w - u)),
+                Quant::R => w
+                    .iter_mut()
+                    .zip(u)
+                    .for_each(|(w, u)| *w = self.grid.qd(*w - u)),
                 Quant::Sr => {
                     for (w, u) in w.iter_mut().zip(u) {
                         *w = self.grid.qs_with(*w - u, self.rng.gen::<f32>());
                     }
                 }
                 Quant::Bc => {
-                    let wr = self.latent[i].as_mut().expect("BC keeps a buffer per conv weight");
+                    let wr = self.latent[i]
+                        .as_mut()
+                        .expect("BC keeps a buffer per conv weight");
                     for ((w, r), u) in w.iter_mut().zip(wr.iter_mut()).zip(u) {
                         *r = self.grid.clip(*r - u);
                         *w = if self.bc_stochastic {
@@ -151,9 +160,8 @@ impl Optimizer {
 
     /// BC's full-precision buffer of parameter `i` as an array shaped like `like`, if it has one.
     pub fn latent_array(&self, i: usize, like: &ArrayD<f32>) -> Option<ArrayD<f32>> {
-        self.latent
-            .get(i)?
-            .as_ref()
-            .map(|l| ArrayD::from_shape_vec(like.raw_dim(), l.clone()).expect("latent matches its parameter"))
+        self.latent.get(i)?.as_ref().map(|l| {
+            ArrayD::from_shape_vec(like.raw_dim(), l.clone()).expect("latent matches its parameter")
+        })
     }
 }

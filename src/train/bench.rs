@@ -31,7 +31,9 @@ pub struct BenchResult {
 pub fn bench(spec: NetSpec, method: Method, batch: usize, steps: usize) -> BenchResult {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let x = ArrayD::from_shape_fn(IxDyn(&[batch, 3, 32, 32]), |_| rng.gen::<f32>() * 2.0 - 1.0);
-    let labels: Vec<u16> = (0..batch).map(|_| rng.gen_range(0..spec.classes as u16)).collect();
+    let labels: Vec<u16> = (0..batch)
+        .map(|_| rng.gen_range(0..spec.classes as u16))
+        .collect();
     let mut net = Net::<f32>::new(spec, 0);
     let mut opt = Optimizer::new(method, Grid::Binary, 1.0, net.params());
     let mut step = |net: &mut Net<f32>| {

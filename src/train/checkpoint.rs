@@ -19,6 +19,9 @@ use crate::error::{QtrainError, Result};
 
 const MAGIC: &[u8; 8] = b"QTRCKPT1";
 
+/// Tensors by name, in file order.
+pub type NamedTensors = Vec<(String, Vec<f32>)>;
+
 /// Checkpoint header.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Header {
@@ -38,10 +41,12 @@ pub struct Header {
 pub fn save(path: &Path, header: &Header, data: &[&[f32]]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let io = |e| QtrainError::io(&tmp, e);
-    let json = serde_json::to_vec(header).map_err(|e| QtrainError::bad_data(&tmp, e.to_string()))?;
+    let json =
+        serde_json::to_vec(header).map_err(|e| QtrainError::bad_data(&tmp, e.to_string()))?;
     let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
     f.write_all(MAGIC).map_err(io)?;
-    f.write_all(&(json.len() as u64).to_le_bytes()).map_err(io)?;
+    f.write_all(&(json.len() as u64).to_le_bytes())
+        .map_err(io)?;
     f.write_all(&json).map_err(io)?;
     for t in data {
         let mut buf = Vec::with_capacity(t.len() * 4);
@@ -57,15 +62,19 @@ pub fn save(path: &Path, header: &Header, data: &[&[f32]]) -> Result<()> {
 }
 
 /// Read a checkpoint: its header and the tensors by name.
-pub fn load(path: &Path) -> Result<(Header, Vec<(String, Vec<f32>)>)> {
+pub fn load(path: &Path) -> Result<(Header, NamedTensors)> {
     let bytes = std::fs::read(path).map_err(|e| QtrainError::io(path, e))?;
     let bad = |m: &str| QtrainError::bad_data(path, format!("not a qtrain checkpoint: {m}"));
     if bytes.len() < 16 || &bytes[..8] != MAGIC {
         return Err(bad("wrong magic"));
     }
     let hl = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) as usize;
-    let hend = 16usize.checked_add(hl).filter(|&e| e <= bytes.len()).ok_or_else(|| bad("truncated header"))?;
-    let header: Header = serde_json::from_slice(&bytes[16..hend]).map_err(|e| bad(&e.to_string()))?;
+    let hend = 16usize
+        .checked_add(hl)
+        .filter(|&e| e <= bytes.len())
+        .ok_or_else(|| bad("truncated header"))?;
+    let header: Header =
+        serde_json::from_slice(&bytes[16..hend]).map_err(|e| bad(&e.to_string()))?;
     let mut off = hend;
     let mut out = Vec::new();
     for (name, n) in &header.tensors {

@@ -72,26 +72,47 @@ pub fn export(net: &mut Net<f32>, method: &str, grid: Grid, out: &Path) -> Resul
     std::fs::create_dir_all(out).map_err(|e| QtrainError::io(out, e))?;
     let mut tensors = Vec::new();
     let spec = net.spec;
-    let mut put = |name: &str, kind: &str, shape: &[usize], data: Vec<f32>, dtype: Dtype| -> Result<()> {
-        let file = format!("{name}.npy");
-        npy::write(&out.join(&file), shape, &data, dtype)?;
-        tensors.push(TensorEntry {
-            name: name.to_string(),
-            kind: kind.to_string(),
-            shape: shape.to_vec(),
-            dtype: if dtype == Dtype::I8 { "|i1".into() } else { "<f4".into() },
-            file,
-        });
-        Ok(())
-    };
+    let mut put =
+        |name: &str, kind: &str, shape: &[usize], data: Vec<f32>, dtype: Dtype| -> Result<()> {
+            let file = format!("{name}.npy");
+            npy::write(&out.join(&file), shape, &data, dtype)?;
+            tensors.push(TensorEntry {
+                name: name.to_string(),
+                kind: kind.to_string(),
+                shape: shape.to_vec(),
+                dtype: if dtype == Dtype::I8 {
+                    "|i1".into()
+                } else {
+                    "<f4".into()
+                },
+                file,
+            });
+            Ok(())
+        };
     for p in net.params() {
         let data: Vec<f32> = p.value.iter().copied().collect();
         let binary = p.kind == ParamKind::ConvWeight && data.iter().all(|&v| v == 1.0 || v == -1.0);
-        put(&p.name, kind_name(p.kind), p.value.shape(), data, if binary { Dtype::I8 } else { Dtype::F32 })?;
+        put(
+            &p.name,
+            kind_name(p.kind),
+            p.value.shape(),
+            data,
+            if binary { Dtype::I8 } else { Dtype::F32 },
+        )?;
     }
     for b in net.buffers() {
-        let kind = if b.name.ends_with("running_mean") { "bn_running_mean" } else { "bn_running_var" };
-        put(&b.name, kind, b.value.shape(), b.value.iter().copied().collect(), Dtype::F32)?;
+        let kind = if b.name.ends_with("running_mean") {
+            "bn_running_mean"
+        } else {
+            "bn_running_var"
+        };
+        put(
+            &b.name,
+            kind,
+            b.value.shape(),
+            b.value.iter().copied().collect(),
+            Dtype::F32,
+        )?;
     }
     let m = Manifest {
         format: FORMAT.into(),
@@ -101,7 +122,8 @@ pub fn export(net: &mut Net<f32>, method: &str, grid: Grid, out: &Path) -> Resul
         tensors,
     };
     let path = out.join("manifest.json");
-    let js = serde_json::to_string_pretty(&m).map_err(|e| QtrainError::bad_data(&path, e.to_string()))?;
+    let js = serde_json::to_string_pretty(&m)
+        .map_err(|e| QtrainError::bad_data(&path, e.to_string()))?;
     std::fs::write(&path, js).map_err(|e| QtrainError::io(&path, e))?;
     Ok(m)
 }
@@ -113,9 +135,13 @@ pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>> {
         return Ok(None);
     }
     let s = std::fs::read_to_string(&path).map_err(|e| QtrainError::io(&path, e))?;
-    let m: Manifest = serde_json::from_str(&s).map_err(|e| QtrainError::bad_data(&path, e.to_string()))?;
+    let m: Manifest =
+        serde_json::from_str(&s).map_err(|e| QtrainError::bad_data(&path, e.to_string()))?;
     if m.format != FORMAT {
-        return Err(QtrainError::bad_data(&path, format!("format {:?}, expected {FORMAT:?}", m.format)));
+        return Err(QtrainError::bad_data(
+            &path,
+            format!("format {:?}, expected {FORMAT:?}", m.format),
+        ));
     }
     Ok(Some(m))
 }
@@ -126,14 +152,23 @@ pub fn import(net: &mut Net<f32>, dir: &Path) -> Result<()> {
     let load = |name: &str, shape: &[usize], dst: &mut [f32]| -> Result<()> {
         let path = dir.join(format!("{name}.npy"));
         if !path.is_file() {
-            return Err(QtrainError::bad_data(dir, format!("missing tensor {name} ({name}.npy, shape {shape:?})")));
+            return Err(QtrainError::bad_data(
+                dir,
+                format!("missing tensor {name} ({name}.npy, shape {shape:?})"),
+            ));
         }
         let (s, v) = npy::read(&path)?;
         if s != shape {
-            return Err(QtrainError::bad_data(&path, format!("shape {s:?}, the network needs {shape:?}")));
+            return Err(QtrainError::bad_data(
+                &path,
+                format!("shape {s:?}, the network needs {shape:?}"),
+            ));
         }
         if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
-            return Err(QtrainError::bad_data(&path, format!("non-finite value {bad}")));
+            return Err(QtrainError::bad_data(
+                &path,
+                format!("non-finite value {bad}"),
+            ));
         }
         dst.copy_from_slice(&v);
         Ok(())

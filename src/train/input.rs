@@ -84,7 +84,10 @@ fn read_records(path: &Path, label_bytes: usize, label_at: usize, out: &mut Spli
     if bytes.is_empty() || bytes.len() % rec != 0 {
         return Err(QtrainError::bad_data(
             path,
-            format!("size {} is not a multiple of the {rec}-byte record", bytes.len()),
+            format!(
+                "size {} is not a multiple of the {rec}-byte record",
+                bytes.len()
+            ),
         ));
     }
     for r in bytes.chunks_exact(rec) {
@@ -140,8 +143,17 @@ pub fn load(dir: &Path) -> Result<Cifar> {
 }
 
 fn check_labels(dir: &Path, c: &Cifar) -> Result<()> {
-    if let Some(&bad) = c.train.labels.iter().chain(&c.test.labels).find(|&&l| l as usize >= c.classes) {
-        return Err(QtrainError::bad_data(dir, format!("label {bad} out of range for {} classes", c.classes)));
+    if let Some(&bad) = c
+        .train
+        .labels
+        .iter()
+        .chain(&c.test.labels)
+        .find(|&&l| l as usize >= c.classes)
+    {
+        return Err(QtrainError::bad_data(
+            dir,
+            format!("label {bad} out of range for {} classes", c.classes),
+        ));
     }
     Ok(())
 }
@@ -203,10 +215,16 @@ pub fn normalize_image(src: &[u8], aug: Option<Aug>, dst: &mut [f32]) {
 /// A batch tensor `(len, 3, 32, 32)` from image indices, augmented when `augs` is given.
 pub fn batch(split: &Split, idx: &[usize], augs: Option<&[Aug]>) -> ndarray::ArrayD<f32> {
     let mut x = vec![0f32; idx.len() * IMAGE_BYTES];
-    x.par_chunks_mut(IMAGE_BYTES).enumerate().for_each(|(k, dst)| {
-        let i = idx[k];
-        normalize_image(&split.images[i * IMAGE_BYTES..(i + 1) * IMAGE_BYTES], augs.map(|a| a[k]), dst);
-    });
+    x.par_chunks_mut(IMAGE_BYTES)
+        .enumerate()
+        .for_each(|(k, dst)| {
+            let i = idx[k];
+            normalize_image(
+                &split.images[i * IMAGE_BYTES..(i + 1) * IMAGE_BYTES],
+                augs.map(|a| a[k]),
+                dst,
+            );
+        });
     ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[idx.len(), 3, 32, 32]), x).expect("shape")
 }
 
@@ -218,13 +236,29 @@ mod tests {
     fn crop_flip_and_pad() {
         let src: Vec<u8> = (0..3072).map(|i| (i % 251) as u8).collect();
         let mut a = vec![0f32; 3072];
-        normalize_image(&src, Some(Aug { dy: 4, dx: 4, flip: false }), &mut a);
+        normalize_image(
+            &src,
+            Some(Aug {
+                dy: 4,
+                dx: 4,
+                flip: false,
+            }),
+            &mut a,
+        );
         let mut b = vec![0f32; 3072];
         normalize_image(&src, None, &mut b);
         assert_eq!(a, b); // centre crop = identity
-        normalize_image(&src, Some(Aug { dy: 0, dx: 8, flip: true }), &mut a);
+        normalize_image(
+            &src,
+            Some(Aug {
+                dy: 0,
+                dx: 8,
+                flip: true,
+            }),
+            &mut a,
+        );
         assert_eq!(a[0], (0.0 - 125.0) / 64.0); // padded row
-        // crop then flip: out[i][j] = padded[i + dy][31 − j + dx]; row 4 ← source row 0
+                                                // crop then flip: out[i][j] = padded[i + dy][31 − j + dx]; row 4 ← source row 0
         assert_eq!(a[4 * 32], (0.0 - 125.0) / 64.0); // padded column 39
         assert_eq!(a[4 * 32 + 31], (src[4] as f32 - 125.0) / 64.0); // padded column 8 = source 4
         assert_eq!(epoch_order(10, 1, 0), epoch_order(10, 1, 0));

@@ -43,8 +43,15 @@ impl Dtype {
 /// Write `data` (converted to `dtype`) with `shape` to `path`.
 pub fn write(path: &Path, shape: &[usize], data: &[f32], dtype: Dtype) -> Result<()> {
     let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    let tuple = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
-    let mut header = format!("{{'descr': '{}', 'fortran_order': False, 'shape': {tuple}, }}", dtype.descr());
+    let tuple = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
+    let mut header = format!(
+        "{{'descr': '{}', 'fortran_order': False, 'shape': {tuple}, }}",
+        dtype.descr()
+    );
     let total = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - total % 64) % 64));
     header.push('\n');
@@ -73,9 +80,14 @@ pub fn read(path: &Path) -> Result<(Vec<usize>, Vec<f32>)> {
 
 fn field<'a>(h: &'a str, key: &str) -> std::result::Result<&'a str, String> {
     let k = format!("'{key}'");
-    let at = h.find(&k).ok_or_else(|| format!("header has no {k}: {h}"))?;
+    let at = h
+        .find(&k)
+        .ok_or_else(|| format!("header has no {k}: {h}"))?;
     let rest = h[at + k.len()..].trim_start();
-    let rest = rest.strip_prefix(':').ok_or_else(|| format!("no ':' after {k}"))?.trim_start();
+    let rest = rest
+        .strip_prefix(':')
+        .ok_or_else(|| format!("no ':' after {k}"))?
+        .trim_start();
     Ok(rest)
 }
 
@@ -90,7 +102,10 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f32>), String
             if bytes.len() < 12 {
                 return Err("truncated header length".into());
             }
-            (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12)
+            (
+                u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+                12,
+            )
         }
         v => return Err(format!("unsupported format version {v}")),
     };
@@ -98,16 +113,24 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f32>), String
     if end > bytes.len() {
         return Err("truncated header".into());
     }
-    let h = std::str::from_utf8(&bytes[start..end]).map_err(|_| "header is not text".to_string())?;
+    let h =
+        std::str::from_utf8(&bytes[start..end]).map_err(|_| "header is not text".to_string())?;
     let descr = field(h, "descr")?;
-    let descr = descr.split('\'').nth(1).ok_or("descr is not a quoted string")?;
+    let descr = descr
+        .split('\'')
+        .nth(1)
+        .ok_or("descr is not a quoted string")?;
     let dtype = match descr {
         "<f4" => Dtype::F32,
         "<f8" => Dtype::F64,
         "|i1" | "<i1" | "i1" => Dtype::I8,
         "<i4" => Dtype::I32,
         "<i8" => Dtype::I64,
-        d => return Err(format!("dtype {d} not supported (use <f4, <f8, |i1, <i4 or <i8)")),
+        d => {
+            return Err(format!(
+                "dtype {d} not supported (use <f4, <f8, |i1, <i4 or <i8)"
+            ))
+        }
     };
     if field(h, "fortran_order")?.starts_with("True") {
         return Err("Fortran-order arrays are not supported (save a C-contiguous array)".into());
@@ -119,19 +142,38 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f32>), String
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>().map_err(|_| format!("bad dimension {s:?}")))
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| format!("bad dimension {s:?}"))
+        })
         .collect::<std::result::Result<_, _>>()?;
     let n: usize = shape.iter().product();
     let body = &bytes[end..];
     if body.len() != n * dtype.size() {
-        return Err(format!("shape {shape:?} needs {} data bytes, file has {}", n * dtype.size(), body.len()));
+        return Err(format!(
+            "shape {shape:?} needs {} data bytes, file has {}",
+            n * dtype.size(),
+            body.len()
+        ));
     }
     let data = match dtype {
-        Dtype::F32 => body.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4"))).collect(),
-        Dtype::F64 => body.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8")) as f32).collect(),
+        Dtype::F32 => body
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().expect("4")))
+            .collect(),
+        Dtype::F64 => body
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8")) as f32)
+            .collect(),
         Dtype::I8 => body.iter().map(|&b| b as i8 as f32).collect(),
-        Dtype::I32 => body.chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().expect("4")) as f32).collect(),
-        Dtype::I64 => body.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8")) as f32).collect(),
+        Dtype::I32 => body
+            .chunks_exact(4)
+            .map(|c| i32::from_le_bytes(c.try_into().expect("4")) as f32)
+            .collect(),
+        Dtype::I64 => body
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().expect("8")) as f32)
+            .collect(),
     };
     Ok((shape, data))
 }

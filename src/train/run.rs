@@ -64,10 +64,16 @@ impl Trainer {
     fn tensors(&mut self) -> Vec<(String, Vec<f32>)> {
         let mut out = Vec::new();
         for p in self.net.params() {
-            out.push((format!("param.{}", p.name), p.value.iter().copied().collect()));
+            out.push((
+                format!("param.{}", p.name),
+                p.value.iter().copied().collect(),
+            ));
         }
         for b in self.net.buffers() {
-            out.push((format!("buffer.{}", b.name), b.value.iter().copied().collect()));
+            out.push((
+                format!("buffer.{}", b.name),
+                b.value.iter().copied().collect(),
+            ));
         }
         for (n, s) in self.opt.state() {
             out.push((format!("opt.{n}"), s.to_vec()));
@@ -100,23 +106,33 @@ impl Trainer {
         t.opt.t = h.step;
         let mut map: std::collections::HashMap<String, Vec<f32>> = tensors.into_iter().collect();
         let mut take = |name: String, dst: &mut [f32]| -> Result<()> {
-            let v = map
-                .remove(&name)
-                .ok_or_else(|| QtrainError::bad_data(path, format!("checkpoint lacks tensor {name}")))?;
+            let v = map.remove(&name).ok_or_else(|| {
+                QtrainError::bad_data(path, format!("checkpoint lacks tensor {name}"))
+            })?;
             if v.len() != dst.len() {
                 return Err(QtrainError::bad_data(
                     path,
-                    format!("tensor {name} has {} values, the network needs {}", v.len(), dst.len()),
+                    format!(
+                        "tensor {name} has {} values, the network needs {}",
+                        v.len(),
+                        dst.len()
+                    ),
                 ));
             }
             dst.copy_from_slice(&v);
             Ok(())
         };
         for p in t.net.params() {
-            take(format!("param.{}", p.name), p.value.as_slice_mut().expect("contiguous"))?;
+            take(
+                format!("param.{}", p.name),
+                p.value.as_slice_mut().expect("contiguous"),
+            )?;
         }
         for b in t.net.buffers() {
-            take(format!("buffer.{}", b.name), b.value.as_slice_mut().expect("contiguous"))?;
+            take(
+                format!("buffer.{}", b.name),
+                b.value.as_slice_mut().expect("contiguous"),
+            )?;
         }
         for (n, v) in t.opt.state_mut() {
             take(format!("opt.{n}"), v)?;
@@ -182,7 +198,11 @@ impl Trainer {
             batches += 1;
             pb.inc(1);
         }
-        Ok((loss_sum / batches.max(1) as f64, 100.0 * wrong as f64 / seen.max(1) as f64, seen))
+        Ok((
+            loss_sum / batches.max(1) as f64,
+            100.0 * wrong as f64 / seen.max(1) as f64,
+            seen,
+        ))
     }
 }
 
@@ -215,11 +235,18 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// metrics.csv text for a history.
 pub fn metrics_csv(history: &[EpochMetrics]) -> String {
-    let mut s = String::from("epoch,lr,train_loss,train_error,test_error,seconds,images_per_second\n");
+    let mut s =
+        String::from("epoch,lr,train_loss,train_error,test_error,seconds,images_per_second\n");
     for m in history {
         s.push_str(&format!(
             "{},{},{:.6},{:.4},{:.4},{:.3},{:.1}\n",
-            m.epoch, m.lr, m.train_loss, m.train_error, m.test_error, m.seconds, m.images_per_second
+            m.epoch,
+            m.lr,
+            m.train_loss,
+            m.train_error,
+            m.test_error,
+            m.seconds,
+            m.images_per_second
         ));
     }
     s
@@ -267,7 +294,10 @@ pub fn run(config: TrainConfig, data: &Cifar, out: &Path, opts: &RunOptions) -> 
     if train.len() < MIN_BATCH {
         return Err(QtrainError::Config {
             field: "train-limit".into(),
-            msg: format!("need at least {MIN_BATCH} training images, have {}", train.len()),
+            msg: format!(
+                "need at least {MIN_BATCH} training images, have {}",
+                train.len()
+            ),
         });
     }
     let (mut t, mut done) = if opts.resume && files.checkpoint.is_file() {
@@ -290,7 +320,8 @@ pub fn run(config: TrainConfig, data: &Cifar, out: &Path, opts: &RunOptions) -> 
     let pb = if opts.quiet {
         ProgressBar::hidden()
     } else {
-        let pb = ProgressBar::with_draw_target(Some((epochs * nb) as u64), ProgressDrawTarget::stderr());
+        let pb =
+            ProgressBar::with_draw_target(Some((epochs * nb) as u64), ProgressDrawTarget::stderr());
         pb.set_style(
             ProgressStyle::with_template(
                 "{msg} [{bar:30}] {pos}/{len} batches, {per_sec}, elapsed {elapsed}, ETA {eta}",
@@ -306,14 +337,22 @@ pub fn run(config: TrainConfig, data: &Cifar, out: &Path, opts: &RunOptions) -> 
     while done < epochs && done < stop {
         let e = done;
         let lr = lr_at(t.config.lr, e, epochs);
-        pb.set_message(format!("{} {} epoch {}/{epochs}", t.config.net.kind.name(), t.config.method.name(), e + 1));
+        pb.set_message(format!(
+            "{} {} epoch {}/{epochs}",
+            t.config.net.kind.name(),
+            t.config.method.name(),
+            e + 1
+        ));
         let t0 = Instant::now();
         let (loss, train_err, seen) = match t.train_epoch(&train, e, opts.inject_nan, &pb) {
             Ok(r) => r,
             Err(err) => {
                 pb.abandon();
                 let kept = if files.checkpoint.is_file() {
-                    format!("the last good checkpoint ({done} epochs) is kept at {}", files.checkpoint.display())
+                    format!(
+                        "the last good checkpoint ({done} epochs) is kept at {}",
+                        files.checkpoint.display()
+                    )
                 } else {
                     "no checkpoint had been written yet".into()
                 };
@@ -345,12 +384,14 @@ pub fn run(config: TrainConfig, data: &Cifar, out: &Path, opts: &RunOptions) -> 
         t.save(&files.checkpoint, done)?;
         write_atomic(&files.metrics, metrics_csv(&t.history).as_bytes())?;
         let s = summary_of(&t, data, train.len());
-        let js = serde_json::to_string_pretty(&s).map_err(|e| QtrainError::bad_data(&files.summary, e.to_string()))?;
+        let js = serde_json::to_string_pretty(&s)
+            .map_err(|e| QtrainError::bad_data(&files.summary, e.to_string()))?;
         write_atomic(&files.summary, js.as_bytes())?;
     }
     pb.finish_and_clear();
     let s = summary_of(&t, data, train.len());
-    let js = serde_json::to_string_pretty(&s).map_err(|e| QtrainError::bad_data(&files.summary, e.to_string()))?;
+    let js = serde_json::to_string_pretty(&s)
+        .map_err(|e| QtrainError::bad_data(&files.summary, e.to_string()))?;
     write_atomic(&files.metrics, metrics_csv(&t.history).as_bytes())?;
     write_atomic(&files.summary, js.as_bytes())?;
     Ok(s)

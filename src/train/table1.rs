@@ -46,7 +46,13 @@ pub struct Cell {
 }
 
 /// Run the grid for `nets` with the shared settings in `base` (its `net` and `method` are replaced).
-pub fn table1(nets: &[String], base: &TrainConfig, data: &Cifar, out: &Path, quiet: bool) -> Result<Vec<Cell>> {
+pub fn table1(
+    nets: &[String],
+    base: &TrainConfig,
+    data: &Cifar,
+    out: &Path,
+    quiet: bool,
+) -> Result<Vec<Cell>> {
     let mut cells = Vec::new();
     for name in nets {
         let spec = NetSpec::new(name, base.net.width, data.classes)?;
@@ -65,10 +71,21 @@ pub fn table1(nets: &[String], base: &TrainConfig, data: &Cifar, out: &Path, qui
             };
             let summary = run(cfg, data, &dir, &opts)?;
             let (hdr, _) = super::checkpoint::load(&dir.join("checkpoint.bin"))?;
-            let curve = hdr.history.iter().map(|h| (h.epoch as f64, h.test_error)).collect();
-            cells.push(Cell { dir, summary, curve });
+            let curve = hdr
+                .history
+                .iter()
+                .map(|h| (h.epoch as f64, h.test_error))
+                .collect();
+            cells.push(Cell {
+                dir,
+                summary,
+                curve,
+            });
         }
-        let cells_net: Vec<&Cell> = cells.iter().filter(|c| c.summary.config.net == spec).collect();
+        let cells_net: Vec<&Cell> = cells
+            .iter()
+            .filter(|c| c.summary.config.net == spec)
+            .collect();
         let plot = LinePlot {
             title: format!(
                 "{} width {} on {} training images: test error per epoch",
@@ -99,14 +116,20 @@ fn write_tables(cells: &[Cell], classes: usize, out: &Path) -> Result<()> {
         "net,width,classes,method,epochs,train_images,final_test_error,best_test_error,paper_test_error\n",
     );
     let mut md = String::new();
-    let _ = writeln!(md, "# Table 1 reproduction (test error %, CIFAR-{classes})\n");
+    let _ = writeln!(
+        md,
+        "# Table 1 reproduction (test error %, CIFAR-{classes})\n"
+    );
     let _ = writeln!(
         md,
         "Paper: full width, 160 epochs, 50,000 training images (Li, De et al. 2017, Table 1). \
          Ours: the settings in each row. Shorter or narrower runs are not expected to match the paper's \
          numbers; compare the ordering of the methods.\n"
     );
-    let _ = writeln!(md, "| net | width | epochs | train images | method | ours final | ours best | paper |");
+    let _ = writeln!(
+        md,
+        "| net | width | epochs | train images | method | ours final | ours best | paper |"
+    );
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
     for c in cells {
         let s = &c.summary;

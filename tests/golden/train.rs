@@ -17,14 +17,20 @@ fn assert_all_ok(what: &str, errs: &[(String, f64)]) {
 fn gradcheck_conv3x3_s1_p1() {
     let mut c = Conv2d::<f64>::new(3, 4, 3, 1, 1);
     c.weight = random(&[4, 3, 3, 3], 1);
-    assert_all_ok("conv3x3", &check_layer(&mut c, &random(&[2, 3, 5, 6], 2), 3));
+    assert_all_ok(
+        "conv3x3",
+        &check_layer(&mut c, &random(&[2, 3, 5, 6], 2), 3),
+    );
 }
 
 #[test]
 fn gradcheck_conv1x1_s2() {
     let mut c = Conv2d::<f64>::new(3, 5, 1, 2, 0);
     c.weight = random(&[5, 3, 1, 1], 4);
-    assert_all_ok("conv1x1s2", &check_layer(&mut c, &random(&[3, 3, 6, 6], 5), 6));
+    assert_all_ok(
+        "conv1x1s2",
+        &check_layer(&mut c, &random(&[3, 3, 6, 6], 5), 6),
+    );
 }
 
 #[test]
@@ -32,7 +38,10 @@ fn gradcheck_conv_more_images_than_a_chunk() {
     let mut c = Conv2d::<f64>::new(2, 3, 3, 1, 1);
     c.weight = random(&[3, 2, 3, 3], 7);
     let n = conv2d::CHUNK + 3;
-    assert_all_ok("conv chunks", &check_layer(&mut c, &random(&[n, 2, 4, 4], 8), 9));
+    assert_all_ok(
+        "conv chunks",
+        &check_layer(&mut c, &random(&[n, 2, 4, 4], 8), 9),
+    );
 }
 
 #[test]
@@ -62,17 +71,32 @@ fn batch_norm_running_stats_follow_pytorch() {
 
 #[test]
 fn gradcheck_relu_pools_linear_flatten() {
-    assert_all_ok("relu", &check_layer(&mut Relu::<f64>::new(), &random(&[2, 3, 4], 20), 21));
-    assert_all_ok("maxpool", &check_layer(&mut MaxPool2::new(), &random(&[2, 3, 4, 6], 22), 23));
-    assert_all_ok("gap", &check_layer(&mut GlobalAvgPool::new(), &random(&[2, 3, 4, 2], 24), 25));
-    assert_all_ok("flatten", &check_layer(&mut Flatten::new(), &random(&[2, 3, 2, 2], 26), 27));
+    assert_all_ok(
+        "relu",
+        &check_layer(&mut Relu::<f64>::new(), &random(&[2, 3, 4], 20), 21),
+    );
+    assert_all_ok(
+        "maxpool",
+        &check_layer(&mut MaxPool2::new(), &random(&[2, 3, 4, 6], 22), 23),
+    );
+    assert_all_ok(
+        "gap",
+        &check_layer(&mut GlobalAvgPool::new(), &random(&[2, 3, 4, 2], 24), 25),
+    );
+    assert_all_ok(
+        "flatten",
+        &check_layer(&mut Flatten::new(), &random(&[2, 3, 2, 2], 26), 27),
+    );
     let mut l = Linear::<f64>::new(7, 4, true);
     l.weight = random(&[4, 7], 28);
     l.bias = Some((random(&[4], 29), ArrayD::zeros(IxDyn(&[4]))));
     assert_all_ok("linear", &check_layer(&mut l, &random(&[3, 7], 30), 31));
     let mut l = Linear::<f64>::new(5, 2, false);
     l.weight = random(&[2, 5], 32);
-    assert_all_ok("linear-nobias", &check_layer(&mut l, &random(&[3, 5], 33), 34));
+    assert_all_ok(
+        "linear-nobias",
+        &check_layer(&mut l, &random(&[3, 5], 33), 34),
+    );
 }
 
 #[test]
@@ -113,7 +137,10 @@ fn gradcheck_whole_tiny_vgg_bc() {
     let spec = NetSpec::new("vgg-bc", 1.0 / 128.0, 10).unwrap();
     let mut net = Net::<f64>::new(spec, 5);
     randomise_bn(&mut net, 54);
-    assert_all_ok("vgg-bc", &check_layer_sampled(&mut net, &random(&[3, 3, 32, 32], 50), 51, 40));
+    assert_all_ok(
+        "vgg-bc",
+        &check_layer_sampled(&mut net, &random(&[3, 3, 32, 32], 50), 51, 40),
+    );
 }
 
 #[test]
@@ -122,8 +149,16 @@ fn gradcheck_whole_tiny_resnet_with_shortcuts() {
     let mut net = Net::<f64>::new(spec, 6);
     randomise_bn(&mut net, 55);
     let names: Vec<String> = net.params().into_iter().map(|p| p.name).collect();
-    assert!(names.iter().any(|n| n == "stage2.block0.shortcut.conv.weight"), "{names:?}");
-    assert_all_ok("resnet-8", &check_layer(&mut net, &random(&[3, 3, 8, 8], 52), 53));
+    assert!(
+        names
+            .iter()
+            .any(|n| n == "stage2.block0.shortcut.conv.weight"),
+        "{names:?}"
+    );
+    assert_all_ok(
+        "resnet-8",
+        &check_layer(&mut net, &random(&[3, 3, 8, 8], 52), 53),
+    );
 }
 
 #[test]
@@ -136,10 +171,16 @@ fn network_shapes_and_sizes() {
         .filter(|p| p.kind == ParamKind::ConvWeight)
         .map(|p| p.value.len())
         .sum();
-    assert_eq!(conv, 3 * 128 * 9 + 128 * 128 * 9 + 128 * 256 * 9 + 256 * 256 * 9 + 256 * 512 * 9 + 512 * 512 * 9);
+    assert_eq!(
+        conv,
+        3 * 128 * 9 + 128 * 128 * 9 + 128 * 256 * 9 + 256 * 256 * 9 + 256 * 512 * 9 + 512 * 512 * 9
+    );
     let mut r56 = Net::<f32>::new(NetSpec::new("resnet-56", 1.0, 100).unwrap(), 0);
     let n = r56.num_params();
-    assert!((850_000..870_000).contains(&n), "resnet-56 has {n} parameters"); // ≈0.86 M
+    assert!(
+        (850_000..870_000).contains(&n),
+        "resnet-56 has {n} parameters"
+    ); // ≈0.86 M
     let y = r56.forward(ArrayD::zeros(IxDyn(&[2, 3, 32, 32])), false);
     assert_eq!(y.shape(), &[2, 100]);
     let mut w = Net::<f32>::new(NetSpec::new("wrn-56-2", 0.25, 10).unwrap(), 0);
@@ -153,10 +194,22 @@ use qtrain::quant::Grid;
 use qtrain::train::schedule::{lr_at, milestones};
 
 /// One conv-weight tensor with values `w` and gradient `g`; returns the optimizer after `Optimizer::new`.
-fn one_step(method: &str, grid: Grid, latent_init: f32, w: &mut ArrayD<f32>, g: &mut ArrayD<f32>, lr: f32) -> Optimizer {
+fn one_step(
+    method: &str,
+    grid: Grid,
+    latent_init: f32,
+    w: &mut ArrayD<f32>,
+    g: &mut ArrayD<f32>,
+    lr: f32,
+) -> Optimizer {
     let m = Method::parse(method).unwrap();
     fn mk<'a>(w: &'a mut ArrayD<f32>, g: &'a mut ArrayD<f32>) -> Vec<Param<'a, f32>> {
-        vec![Param { name: "c".into(), kind: ParamKind::ConvWeight, value: w, grad: g }]
+        vec![Param {
+            name: "c".into(),
+            kind: ParamKind::ConvWeight,
+            value: w,
+            grad: g,
+        }]
     }
     let mut opt = Optimizer::new(m, grid, latent_init, mk(w, g));
     opt.step(mk(w, g), lr);
@@ -177,7 +230,7 @@ fn r_sgd_stagnates_when_the_step_is_below_half_a_grid_step() {
     // k-bit grid Δ = 0.25: |u| < Δ/2 never moves a weight, |u| ≥ Δ/2 moves it one step
     let grid = Grid::k_bit(4, 0.25).unwrap();
     let mut g = arr(&[1.2, 1.3, -1.3]); // u = 0.12 stays, u = ±0.13 moves one step
-    // Optimizer::new sets w_b = Qd(s·latent_init): pass s = 1, latent_init = 0.5
+                                        // Optimizer::new sets w_b = Qd(s·latent_init): pass s = 1, latent_init = 0.5
     let mut w1 = arr(&[1.0, 1.0, 1.0]);
     one_step("r-sgd", grid, 0.5, &mut w1, &mut g, 0.1);
     assert_eq!(w1.as_slice().unwrap(), &[0.5, 0.25, 0.75]);
@@ -222,7 +275,10 @@ fn adam_first_step_is_lr_times_sign_and_full_precision_moves_freely() {
     let mut g = arr(&[1e-3, -4.0, 0.0]);
     one_step("adam", Grid::Binary, 1.0, &mut w, &mut g, 0.01);
     let s = w.as_slice().unwrap();
-    assert!((s[0] - 0.99).abs() < 1e-5 && (s[1] - 1.01).abs() < 1e-5 && s[2] == 1.0, "{s:?}");
+    assert!(
+        (s[0] - 0.99).abs() < 1e-5 && (s[1] - 1.01).abs() < 1e-5 && s[2] == 1.0,
+        "{s:?}"
+    );
     // R-ADAM from ±1 with lr 0.01: |u| ≈ 0.01 < 1, no binary weight ever changes
     let mut w = arr(&[1.0, -1.0]);
     let mut g = arr(&[100.0, -100.0]);
@@ -275,13 +331,16 @@ fn tiny_cifar(tag: &str) -> PathBuf {
 }
 
 fn qtrain(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_qtrain")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_qtrain"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn train_args<'a>(data: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut v = vec![
-        "train", "--net", "vgg-bc", "--width", "0.03125", "--method", "bc-adam", "--epochs", "3", "--batch", "16",
-        "--seed", "5", "--data", data, "--out", out, "--quiet",
+        "train", "--net", "vgg-bc", "--width", "0.03125", "--method", "bc-adam", "--epochs", "3",
+        "--batch", "16", "--seed", "5", "--data", data, "--out", out, "--quiet",
     ];
     v.extend_from_slice(extra);
     v
@@ -345,10 +404,17 @@ fn nan_loss_stops_with_epoch_and_batch_and_keeps_the_checkpoint() {
     let data = tiny_cifar("nan");
     let d = data.to_str().unwrap();
     let out = data.join("run");
-    let o = qtrain(&train_args(d, out.to_str().unwrap(), &["--inject-nan", "2:3"]));
+    let o = qtrain(&train_args(
+        d,
+        out.to_str().unwrap(),
+        &["--inject-nan", "2:3"],
+    ));
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("epoch 2, batch 3 of 4") && err.contains("last good checkpoint (1 epochs)"), "{err}");
+    assert!(
+        err.contains("epoch 2, batch 3 of 4") && err.contains("last good checkpoint (1 epochs)"),
+        "{err}"
+    );
     let (h, _) = qtrain::train::checkpoint::load(&out.join("checkpoint.bin")).unwrap();
     assert_eq!(h.epochs_done, 1);
     let _ = std::fs::remove_dir_all(&data);

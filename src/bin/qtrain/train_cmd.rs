@@ -14,9 +14,9 @@ use qtrain::train::{self, input, RunOptions, TrainConfig};
 #[derive(Subcommand)]
 pub enum TrainCommands {
     /// Train one network with one method on CIFAR (resumable, with metrics.csv and summary.json).
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Run ADAM, R-ADAM, BC-ADAM, SR-ADAM on each net and write table1.{md,csv} + a plot.
-    Table1(Table1Args),
+    Table1(Box<Table1Args>),
     /// Training images/s of a net (default vgg-bc --width 0.25) with adam and bc-adam.
     Bench(BenchArgs),
     /// Export a trained run's model (binary conv weights, BN, FC) for the simulator.
@@ -166,7 +166,12 @@ fn grid_of(c: &CommonArgs) -> anyhow::Result<Grid> {
     })
 }
 
-fn config_of(net: &str, method: &str, c: &CommonArgs, classes: usize) -> anyhow::Result<TrainConfig> {
+fn config_of(
+    net: &str,
+    method: &str,
+    c: &CommonArgs,
+    classes: usize,
+) -> anyhow::Result<TrainConfig> {
     if c.epochs == 0 {
         anyhow::bail!("--epochs must be at least 1");
     }
@@ -177,7 +182,10 @@ fn config_of(net: &str, method: &str, c: &CommonArgs, classes: usize) -> anyhow:
         anyhow::bail!("--lr must be a positive number, got {}", c.lr);
     }
     if !(c.latent_init.is_finite() && c.latent_init > 0.0) {
-        anyhow::bail!("--latent-init must be a positive number, got {}", c.latent_init);
+        anyhow::bail!(
+            "--latent-init must be a positive number, got {}",
+            c.latent_init
+        );
     }
     Ok(TrainConfig {
         net: NetSpec::new(net, c.width, classes)?,
@@ -195,7 +203,9 @@ fn config_of(net: &str, method: &str, c: &CommonArgs, classes: usize) -> anyhow:
 }
 
 fn parse_nan(s: &str) -> anyhow::Result<(usize, usize)> {
-    let (a, b) = s.split_once(':').context("--inject-nan wants EPOCH:BATCH")?;
+    let (a, b) = s
+        .split_once(':')
+        .context("--inject-nan wants EPOCH:BATCH")?;
     Ok((a.parse()?, b.parse()?))
 }
 
@@ -228,13 +238,21 @@ impl TrainCommands {
             }
             TrainCommands::Table1(a) => {
                 let data = input::load(&a.common.data)?;
-                let nets: Vec<String> = a.nets.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                let nets: Vec<String> = a
+                    .nets
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
                 if nets.is_empty() {
                     anyhow::bail!("--nets is empty");
                 }
                 let base = config_of(&nets[0], "adam", &a.common, data.classes)?;
                 train::table1::table1(&nets, &base, &data, &a.common.out, a.common.quiet)?;
-                print!("{}", std::fs::read_to_string(a.common.out.join("table1.md"))?);
+                print!(
+                    "{}",
+                    std::fs::read_to_string(a.common.out.join("table1.md"))?
+                );
                 Ok(())
             }
             TrainCommands::Bench(a) => {
@@ -248,15 +266,32 @@ impl TrainCommands {
                     rayon::current_num_threads()
                 );
                 for m in a.methods.split(',') {
-                    let r = train::bench::bench(spec, Method::parse(m.trim())?, a.batch, a.steps.max(1));
-                    println!("{:8} {:8.1} images/s ({:.2} s)", r.method, r.images_per_second, r.seconds);
+                    let r = train::bench::bench(
+                        spec,
+                        Method::parse(m.trim())?,
+                        a.batch,
+                        a.steps.max(1),
+                    );
+                    println!(
+                        "{:8} {:8.1} images/s ({:.2} s)",
+                        r.method, r.images_per_second, r.seconds
+                    );
                 }
                 Ok(())
             }
             TrainCommands::Export(a) => {
-                let ck = if a.run.is_dir() { a.run.join("checkpoint.bin") } else { a.run.clone() };
+                let ck = if a.run.is_dir() {
+                    a.run.join("checkpoint.bin")
+                } else {
+                    a.run.clone()
+                };
                 let (mut t, done) = train::Trainer::load(&ck)?;
-                let m = train::export::export(&mut t.net, &t.config.method.name(), t.config.grid, &a.out)?;
+                let m = train::export::export(
+                    &mut t.net,
+                    &t.config.method.name(),
+                    t.config.grid,
+                    &a.out,
+                )?;
                 println!(
                     "exported {} ({} after {done} epochs): {} tensors to {}",
                     m.net.kind.name(),
@@ -270,7 +305,9 @@ impl TrainCommands {
                 let spec = match train::export::read_manifest(&a.npy)? {
                     Some(m) => m.net,
                     None => {
-                        let net = a.net.as_deref().context("no manifest.json in --npy: give --net (and --width, --classes)")?;
+                        let net = a.net.as_deref().context(
+                            "no manifest.json in --npy: give --net (and --width, --classes)",
+                        )?;
                         NetSpec::new(net, a.width, a.classes)?
                     }
                 };
@@ -300,7 +337,11 @@ impl TrainCommands {
                 t.opt.latent = latents;
                 std::fs::create_dir_all(&a.out)?;
                 t.save(&a.out.join("checkpoint.bin"), 0)?;
-                println!("imported {} into {}", spec.kind.name(), a.out.join("checkpoint.bin").display());
+                println!(
+                    "imported {} into {}",
+                    spec.kind.name(),
+                    a.out.join("checkpoint.bin").display()
+                );
                 if let Some(d) = &a.data {
                     let data = input::load(d)?;
                     println!("test error {:.2}%", t.evaluate(&data.test));
