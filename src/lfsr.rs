@@ -156,10 +156,9 @@ impl LfsrSpec {
 
 /// Apply a parity-of-AND mask list (from [`LfsrSpec::jump_masks`] / [`LfsrSpec::draw_masks`]).
 pub fn apply_masks(masks: &[u64], state: u64) -> u64 {
-    masks
-        .iter()
-        .enumerate()
-        .fold(0, |acc, (j, m)| acc | (((state & m).count_ones() as u64) & 1) << j)
+    masks.iter().enumerate().fold(0, |acc, (j, m)| {
+        acc | (((state & m).count_ones() as u64) & 1) << j
+    })
 }
 
 /// A running LFSR. As an iterator it yields the m-sequence's output bits.

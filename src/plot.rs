@@ -81,7 +81,12 @@ impl LinePlot {
             return Err(err("no finite points to plot".into()));
         }
         let (mut x0, mut x1, mut y0, mut y1) = pts.iter().fold(
-            (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY),
+            (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ),
             |(a, b, c, d), &(x, y)| (a.min(x), b.max(x), c.min(y), d.max(y)),
         );
         if x1 <= x0 {
@@ -164,7 +169,10 @@ mod tests {
             log_y: true,
             series: vec![
                 Series::new("BC", (1..50).map(|t| (t as f64, 1.0 / t as f64)).collect()),
-                Series::reference("bound", (1..50).map(|t| (t as f64, 2.0 / t as f64)).collect()),
+                Series::reference(
+                    "bound",
+                    (1..50).map(|t| (t as f64, 2.0 / t as f64)).collect(),
+                ),
             ],
         };
         plot.write_svg(&p).unwrap();

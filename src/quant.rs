@@ -57,7 +57,9 @@ impl Grid {
         if !(2..=24).contains(&k) {
             return Err(QtrainError::Config {
                 field: "bits".into(),
-                msg: format!("k-bit grids need 2..=24 bits, got {k} (use the binary grid for 1 bit)"),
+                msg: format!(
+                    "k-bit grids need 2..=24 bits, got {k} (use the binary grid for 1 bit)"
+                ),
             });
         }
         let half = (1u32 << (k - 1)) as f32;
@@ -238,10 +240,22 @@ mod tests {
         assert_eq!(binary_qd_raw(0), 1);
         assert_eq!(binary_qd_raw(-1), -1);
         // raw, 4 fraction bits: w = 0.5 → P(+1) = 0.75 = 12/16 with r = 4
-        let hits = (0..16u64).filter(|&d| binary_qs_raw(8, 4, d, 4) == 1).count();
+        let hits = (0..16u64)
+            .filter(|&d| binary_qs_raw(8, 4, d, 4) == 1)
+            .count();
         assert_eq!(hits, 12);
-        assert_eq!((0..16u64).filter(|&d| binary_qs_raw(16, 4, d, 4) == 1).count(), 16);
-        assert_eq!((0..16u64).filter(|&d| binary_qs_raw(-99, 4, d, 4) == 1).count(), 0);
+        assert_eq!(
+            (0..16u64)
+                .filter(|&d| binary_qs_raw(16, 4, d, 4) == 1)
+                .count(),
+            16
+        );
+        assert_eq!(
+            (0..16u64)
+                .filter(|&d| binary_qs_raw(-99, 4, d, 4) == 1)
+                .count(),
+            0
+        );
     }
 
     /// Mean of ≥10⁶ seeded draws of Qs(w) is within 4σ of w (σ of the mean from the Bernoulli variance).
@@ -277,7 +291,13 @@ mod tests {
     /// The integer Qs rounds up for exactly `dropped_fraction` of the 2^r draws.
     #[test]
     fn integer_qs_probability_is_the_dropped_fraction() {
-        for &(v, d, r) in &[(13i64, 4u32, 4u32), (-13, 4, 4), (77, 6, 3), (5, 2, 8), (-1, 10, 10)] {
+        for &(v, d, r) in &[
+            (13i64, 4u32, 4u32),
+            (-13, 4, 4),
+            (77, 6, 3),
+            (5, 2, 8),
+            (-1, 10, 10),
+        ] {
             let ups = (0..(1u64 << r))
                 .filter(|&draw| qs_index(v, d, draw, r) == (v >> d) + 1)
                 .count() as u64;

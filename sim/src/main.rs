@@ -1,10 +1,162 @@
-//! `sim`: the cycle-accurate simulator and host driver of the qtrain accelerator (under construction).
+//! `sim`: run a network's conv layers through the accelerator, cycle by cycle, check every layer
+//! against the golden model bit for bit, and report cycles, utilisation and accuracy.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use qtrain::hw::HwConfig;
+use qtrain_sim::driver::{planar_to_hwc, run_batch, synthetic_images, ParamSource};
+use qtrain_sim::model_backend::ModelDevice;
+use qtrain_sim::plan::NetPlan;
+use qtrain_sim::report::RunReport;
+use qtrain_sim::stream::StreamDevice;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    /// Cycle-accurate rust-hdl simulation of the accelerator.
+    Rtl,
+    /// Transaction-level model: the integer golden model behind the same stream interface.
+    Model,
+}
+
+/// Simulate the qtrain accelerator on a network and check it against the golden model.
+#[derive(Parser, Debug)]
+#[command(name = "sim", version, about)]
+struct Args {
+    /// Network: vgg-bc (resnet-N and wrn-N-k: see the README for status).
+    #[arg(long, default_value = "vgg-bc")]
+    net: String,
+    /// Width multiplier of the network's channel counts.
+    #[arg(long, default_value_t = 1.0)]
+    width: f64,
+    /// Activation bits between conv layers (the first layer takes 8-bit pixels).
+    #[arg(long, default_value_t = 4)]
+    act_bits: u32,
+    /// Images to stream (synthetic unless --data is given).
+    #[arg(long, default_value_t = 1)]
+    images: usize,
+    /// Images per batch: weights are streamed once per layer per batch.
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
+    /// Hardware configuration (TOML: P, S, A, clock, buffer sizes); the built-in default otherwise.
+    #[arg(long)]
+    hw: Option<PathBuf>,
+    /// Which device runs the layers.
+    #[arg(long, value_enum, default_value_t = Backend::Rtl)]
+    backend: Backend,
+    /// Seed of the synthetic weights, images and traffic.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Write every figure of the report as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    println!(
-        "sim {}: the accelerator simulator is not built yet (args: {:?}); see the open issue `sim --net vgg-bc`.",
-        env!("CARGO_PKG_VERSION"),
-        args
+    // Errors are for users: the message chain, no backtrace, exit status 1.
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Args) -> Result<()> {
+    let hw = match &args.hw {
+        Some(p) => HwConfig::load(p)?,
+        None => HwConfig::default(),
+    };
+    if !(1..=hw.conv.max_act_bits).contains(&args.act_bits) {
+        bail!(
+            "--act-bits {} is outside 1..={} (conv.max_act_bits)",
+            args.act_bits,
+            hw.conv.max_act_bits
+        );
+    }
+    if args.images == 0 || args.batch == 0 {
+        bail!("--images and --batch must be at least 1");
+    }
+    let plan = NetPlan::new(&args.net, args.width, args.act_bits)?;
+    for pc in &plan.convs {
+        pc.layer
+            .validate(&hw.conv)
+            .with_context(|| format!("{} does not fit the engine configuration", pc.name))?;
+    }
+    let mut device: Box<dyn StreamDevice> = match args.backend {
+        Backend::Model => Box::new(ModelDevice::new(hw.conv.clone())),
+        Backend::Rtl => bail!("the rtl backend is not built yet: use --backend model"),
+    };
+    let images: Vec<Vec<u32>> = synthetic_images(args.images, args.seed)
+        .iter()
+        .map(|i| planar_to_hwc(i))
+        .collect();
+    let pb = ProgressBar::new((plan.convs.len() * args.images.div_ceil(args.batch)) as u64);
+    pb.set_style(ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} layer-batches {msg} [{elapsed} < {eta}]",
+    )?);
+    let t0 = Instant::now();
+    let mut layers: Vec<qtrain_sim::driver::LayerReport> = Vec::new();
+    let mut params = ParamSource::Synthetic { seed: args.seed };
+    for batch in images.chunks(args.batch) {
+        let (reps, _) = run_batch(
+            &plan,
+            device.as_mut(),
+            &mut params,
+            batch,
+            hw.conv.pe,
+            hw.conv.simd,
+            |name| {
+                pb.set_message(name.to_string());
+                pb.inc(1);
+            },
+        )?;
+        if layers.is_empty() {
+            layers = reps;
+        } else {
+            for (acc, r) in layers.iter_mut().zip(reps) {
+                acc.images += r.images;
+                acc.words_in += r.words_in;
+                acc.words_out += r.words_out;
+                acc.cycles += r.cycles;
+                acc.ideal_cycles += r.ideal_cycles;
+                acc.values_checked += r.values_checked;
+                acc.mismatches += r.mismatches;
+                acc.first_mismatch = acc.first_mismatch.take().or(r.first_mismatch);
+                acc.wall_seconds += r.wall_seconds;
+                acc.utilisation = acc.ideal_cycles as f64 / acc.cycles.max(1) as f64;
+            }
+        }
+    }
+    pb.finish_and_clear();
+    let report = RunReport::new(
+        args.net.clone(),
+        args.width,
+        device.backend(),
+        device.cycle_accurate(),
+        hw.conv.pe,
+        hw.conv.simd,
+        hw.clock_mhz,
+        args.images,
+        layers,
+        t0.elapsed().as_secs_f64(),
     );
+    print!("{}", report.table());
+    if let Some(p) = &args.json {
+        std::fs::write(p, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    if !report.all_match {
+        for l in report.layers.iter().filter(|l| l.mismatches > 0) {
+            eprintln!(
+                "{}: {} mismatches, first at {}",
+                l.name,
+                l.mismatches,
+                l.first_mismatch.as_deref().unwrap_or("?")
+            );
+        }
+        bail!("the hardware differs from the golden model");
+    }
+    Ok(())
 }

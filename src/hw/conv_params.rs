@@ -23,6 +23,8 @@ pub struct ConvParams {
     pub max_c_in: usize,
     /// Largest number of output channels.
     pub max_c_out: usize,
+    /// Words (64-bit) of one line-buffer row slot: a layer needs `W·A_in·ceil(C_in/64)` of them.
+    pub line_row_words: usize,
 }
 
 impl Default for ConvParams {
@@ -35,11 +37,17 @@ impl Default for ConvParams {
             max_w: 32,
             max_c_in: 512,
             max_c_out: 512,
+            line_row_words: 512,
         }
     }
 }
 
 impl ConvParams {
+    /// Words of one line-buffer row slot (see the field).
+    pub fn line_row_words(&self) -> usize {
+        self.line_row_words
+    }
+
     /// Check every field's range.
     pub fn validate(&self) -> Result<()> {
         let bad = |field: &str, msg: String| {
@@ -55,13 +63,17 @@ impl ConvParams {
             return bad("simd", format!("{} is outside 1..=1024", self.simd));
         }
         if !(1..=8).contains(&self.max_act_bits) {
-            return bad("max_act_bits", format!("{} is outside 1..=8", self.max_act_bits));
+            return bad(
+                "max_act_bits",
+                format!("{} is outside 1..=8", self.max_act_bits),
+            );
         }
         for (f, v) in [
             ("max_h", self.max_h),
             ("max_w", self.max_w),
             ("max_c_in", self.max_c_in),
             ("max_c_out", self.max_c_out),
+            ("line_row_words", self.line_row_words),
         ] {
             if v == 0 || v > 4096 {
                 return bad(f, format!("{v} is outside 1..=4096"));

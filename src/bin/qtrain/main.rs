@@ -25,10 +25,15 @@ enum Cmd {
     Theory(theory_cmd::TheoryCommands),
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().cmd {
+fn main() {
+    let result = match Cli::parse().cmd {
         Cmd::Data(c) => c.run(),
         Cmd::Train(c) => c.run(),
         Cmd::Theory(c) => c.run(),
+    };
+    // Errors are for users: the message chain, no backtrace, exit status 1.
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
     }
 }

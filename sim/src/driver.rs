@@ -1,0 +1,261 @@
+//! The host driver: the software a board's host would run. For each conv layer it packs the layer's
+//! command, requantisation parameters and weights once per batch, then every image of the batch, into
+//! stream words; sends them to a [`StreamDevice`]; decodes the returned feature maps (kept in host
+//! memory, like a board's DRAM); and checks them against the integer golden model, value by value.
+
+use std::time::Instant;
+
+use qtrain::exact::geometry::{input_stream, ConvLayer};
+use qtrain::exact::requant::{BnFloat, Requant};
+use qtrain::exact::{bitplanes, pack, xnor_conv};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::error::SimError;
+use crate::plan::NetPlan;
+use crate::stream::StreamDevice;
+
+/// A conv layer's parameters as the engine holds them.
+#[derive(Clone, Debug)]
+pub struct LayerParams {
+    /// Binary weights in the stream layout of `qtrain::exact::pack`.
+    pub weights: Vec<u64>,
+    /// Folded BN + ReLU + output quantisation.
+    pub requant: Requant,
+}
+
+/// Where the layers' parameters come from.
+pub enum ParamSource {
+    /// Seeded ±1 weights; requantisation calibrated like batch norm on the batch's own statistics
+    /// (per-channel mean and variance of the accumulator), so every layer uses its output range.
+    Synthetic {
+        /// Seed of the weights.
+        seed: u64,
+    },
+    /// Parameters of a trained model, one entry per planned conv layer.
+    Given(Vec<LayerParams>),
+}
+
+/// Everything measured on one layer.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerReport {
+    /// Layer name.
+    pub name: String,
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels.
+    pub c_out: usize,
+    /// Input height = width.
+    pub h: usize,
+    /// Input width.
+    pub w: usize,
+    /// Input activation bits.
+    pub a_in: u32,
+    /// Output activation bits.
+    pub a_out: u32,
+    /// 2×2 max-pool after the layer.
+    pub pool: bool,
+    /// Images streamed through the layer.
+    pub images: usize,
+    /// Input words streamed (command, parameters, weights, activations).
+    pub words_in: usize,
+    /// Output words received.
+    pub words_out: usize,
+    /// Clock cycles of the transaction (measured on rtl, the formula on model).
+    pub cycles: u64,
+    /// The ideal-cycle formula `H·W·ceil(C_out/P)·ceil(9·C_in/S)·A` × images.
+    pub ideal_cycles: u64,
+    /// ideal / measured.
+    pub utilisation: f64,
+    /// Output values compared with the golden model.
+    pub values_checked: usize,
+    /// Output values that differed.
+    pub mismatches: usize,
+    /// Where the first difference was, if any.
+    pub first_mismatch: Option<String>,
+    /// Wall-clock seconds spent in the device for this layer.
+    pub wall_seconds: f64,
+}
+
+/// Convert CIFAR's planar `[c][y][x]` u8 image into the engine's `[y][x][c]` integers.
+pub fn planar_to_hwc(img: &[u8]) -> Vec<u32> {
+    let mut out = vec![0u32; 3072];
+    for c in 0..3 {
+        for p in 0..1024 {
+            out[p * 3 + c] = img[c * 1024 + p] as u32;
+        }
+    }
+    out
+}
+
+/// A deterministic CIFAR-shaped batch (smooth colour gradients plus seeded noise), for runs without data.
+pub fn synthetic_images(n: usize, seed: u64) -> Vec<Vec<u8>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|i| {
+            let mut img = vec![0u8; 3072];
+            for c in 0..3 {
+                for y in 0..32 {
+                    for x in 0..32 {
+                        let base = 128.0
+                            + 60.0 * (((x + 3 * i + 7 * c) as f64) * 0.2).sin()
+                            + 40.0 * (((y + 5 * c) as f64) * 0.15).cos();
+                        let v = base + rng.gen_range(-30.0..30.0);
+                        img[c * 1024 + y * 32 + x] = v.clamp(0.0, 255.0) as u8;
+                    }
+                }
+            }
+            img
+        })
+        .collect()
+}
+
+/// Calibrate a layer's requantisation from the accumulators of the batch: BN with the batch's own
+/// per-channel mean and variance, γ = 1, β = 0, and one output unit = 3σ / (2^A − 1).
+fn calibrate(l: &ConvLayer, z: &[Vec<i64>]) -> Result<Requant, SimError> {
+    let n = (z.len() * l.h * l.w) as f64;
+    let mut mean = vec![0f64; l.c_out];
+    let mut sq = vec![0f64; l.c_out];
+    for zi in z {
+        for (i, &v) in zi.iter().enumerate() {
+            mean[i % l.c_out] += v as f64;
+            sq[i % l.c_out] += (v as f64) * (v as f64);
+        }
+    }
+    let var: Vec<f64> = mean
+        .iter_mut()
+        .zip(&sq)
+        .map(|(m, s)| {
+            *m /= n;
+            (s / n - *m * *m).max(1.0)
+        })
+        .collect();
+    Ok(Requant::from_bn(
+        &BnFloat {
+            gamma: vec![1.0; l.c_out],
+            beta: vec![0.0; l.c_out],
+            mean,
+            var,
+            eps: 1e-5,
+            z_scale: 1.0,
+            out_scale: 3.0 / ((1u64 << l.a_out) - 1) as f64,
+        },
+        l.a_out,
+    )?)
+}
+
+/// Compare a layer's decoded outputs with the golden ones; count differences, describe the first.
+fn compare(l: &ConvLayer, hw: &[Vec<u32>], golden: &[Vec<u32>]) -> (usize, usize, Option<String>) {
+    let (mut checked, mut bad, mut first) = (0, 0, None);
+    let ow = l.out_w();
+    for (img, (h, g)) in hw.iter().zip(golden).enumerate() {
+        for (i, (a, b)) in h.iter().zip(g).enumerate() {
+            checked += 1;
+            if a != b {
+                bad += 1;
+                if first.is_none() {
+                    let (px, c) = (i / l.c_out, i % l.c_out);
+                    first = Some(format!(
+                        "image {img}, y {}, x {}, channel {c}: hardware {a}, golden {b}",
+                        px / ow,
+                        px % ow
+                    ));
+                }
+            }
+        }
+    }
+    (checked, bad, first)
+}
+
+/// Run a batch of images (`[y][x][c]`, 8-bit) through every planned conv layer on `device`, checking
+/// each layer against the golden model. Returns the per-layer reports and the last layer's
+/// hardware outputs (for the host's linear layers).
+pub fn run_batch(
+    plan: &NetPlan,
+    device: &mut dyn StreamDevice,
+    params: &mut ParamSource,
+    images: &[Vec<u32>],
+    pe: usize,
+    simd: usize,
+    mut progress: impl FnMut(&str),
+) -> Result<(Vec<LayerReport>, Vec<Vec<u32>>), SimError> {
+    let mut rng = match params {
+        ParamSource::Synthetic { seed } => Some(ChaCha8Rng::seed_from_u64(*seed)),
+        ParamSource::Given(_) => None,
+    };
+    // Each layer's golden output is computed from the same input the hardware received, so every
+    // layer is checked on its own and a difference is reported where it arises.
+    let mut hw_act: Vec<Vec<u32>> = images.to_vec();
+    let mut reports = Vec::new();
+    for (li, pc) in plan.convs.iter().enumerate() {
+        progress(&pc.name);
+        let mut l = pc.layer.clone();
+        l.images = images.len();
+        let lp = match (&mut *params, rng.as_mut()) {
+            (ParamSource::Given(v), _) => v.get(li).cloned().ok_or_else(|| {
+                SimError::Protocol(format!("no parameters given for layer {}", pc.name))
+            })?,
+            (ParamSource::Synthetic { .. }, Some(rng)) => {
+                let w: Vec<i8> = (0..l.c_out * 9 * l.c_in)
+                    .map(|_| if rng.gen::<bool>() { 1 } else { -1 })
+                    .collect();
+                let weights = pack::pack_weights(&w, l.c_out, 3, l.c_in)?;
+                let z = hw_act
+                    .iter()
+                    .map(|a| xnor_conv::xnor_conv(&l, &weights, a))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let requant = calibrate(&l, &z)?;
+                LayerParams { weights, requant }
+            }
+            _ => unreachable!("rng exists exactly for synthetic parameters"),
+        };
+        l.sh = lp.requant.sh;
+        let input = input_stream(&l, &lp.requant, &lp.weights, &hw_act)?;
+        let n_out = l.out_words() * l.images;
+        let t0 = Instant::now();
+        let t = device.transfer(&input, n_out)?;
+        let wall = t0.elapsed().as_secs_f64();
+        if t.output.len() != n_out || t.lasts != vec![n_out - 1] {
+            return Err(SimError::Protocol(format!(
+                "{}: expected {n_out} output words with `last` on the final one, got {} words, `last` at {:?}",
+                pc.name,
+                t.output.len(),
+                t.lasts
+            )));
+        }
+        let hw_out = t
+            .output
+            .chunks(l.out_words())
+            .map(|c| bitplanes::unpack_planes(c, l.out_h(), l.out_w(), l.c_out, l.a_out))
+            .collect::<Result<Vec<_>, _>>()?;
+        let gold_out = hw_act
+            .iter()
+            .map(|a| xnor_conv::conv_layer(&l, &lp.weights, &lp.requant, a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (checked, bad, first) = compare(&l, &hw_out, &gold_out);
+        let ideal = l.ideal_cycles(pe, simd) * l.images as u64;
+        reports.push(LayerReport {
+            name: pc.name.clone(),
+            c_in: l.c_in,
+            c_out: l.c_out,
+            h: l.h,
+            w: l.w,
+            a_in: l.a_in,
+            a_out: l.a_out,
+            pool: l.pool,
+            images: l.images,
+            words_in: input.len(),
+            words_out: t.output.len(),
+            cycles: t.cycles,
+            ideal_cycles: ideal,
+            utilisation: ideal as f64 / t.cycles.max(1) as f64,
+            values_checked: checked,
+            mismatches: bad,
+            first_mismatch: first,
+            wall_seconds: wall,
+        });
+        hw_act = hw_out;
+    }
+    Ok((reports, hw_act))
+}

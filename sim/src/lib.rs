@@ -1,0 +1,12 @@
+//! # qtrain-sim — host driver and simulator of the qtrain accelerator
+//!
+//! The host side of the stream interface ([`stream::StreamDevice`]) with two devices behind it (the
+//! cycle-accurate rust-hdl simulation and the transaction-level golden model), the host driver that
+//! streams networks through it ([`driver`]), what runs where ([`plan`]) and the reports ([`report`]).
+
+pub mod driver;
+pub mod error;
+pub mod model_backend;
+pub mod plan;
+pub mod report;
+pub mod stream;

@@ -1,0 +1,144 @@
+//! The run's results as a table people read and JSON programs parse (`--json FILE`).
+
+use serde::Serialize;
+
+use crate::driver::LayerReport;
+
+/// Totals and settings of a whole run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// Network and width.
+    pub net: String,
+    /// Width multiplier.
+    pub width: f64,
+    /// "rtl" or "model".
+    pub backend: String,
+    /// Whether cycles are measured (rtl) or the formula (model).
+    pub cycle_accurate: bool,
+    /// PEs and SIMD of the engine.
+    pub pe: usize,
+    /// SIMD lanes per PE.
+    pub simd: usize,
+    /// Clock used to turn cycles into images/s.
+    pub clock_mhz: f64,
+    /// Images streamed.
+    pub images: usize,
+    /// Per-layer results.
+    pub layers: Vec<LayerReport>,
+    /// Engine cycles per image, all conv layers.
+    pub cycles_per_image: f64,
+    /// Ideal cycles per image.
+    pub ideal_cycles_per_image: f64,
+    /// ideal / measured over all layers.
+    pub utilisation: f64,
+    /// Images per second at `clock_mhz` (conv layers only).
+    pub images_per_second_at_clock: f64,
+    /// Simulated cycles per wall-clock second.
+    pub simulated_cycles_per_second: f64,
+    /// Wall-clock seconds of the whole run.
+    pub wall_seconds: f64,
+    /// True when every value of every layer matched the golden model.
+    pub all_match: bool,
+    /// Top-1 accuracy of the hardware path, when labels and trained weights were given.
+    pub hw_accuracy: Option<f64>,
+    /// Top-1 accuracy of the float golden model on the same images.
+    pub float_accuracy: Option<f64>,
+}
+
+impl RunReport {
+    /// Fill the totals from the layers.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        net: String,
+        width: f64,
+        backend: &str,
+        cycle_accurate: bool,
+        pe: usize,
+        simd: usize,
+        clock_mhz: f64,
+        images: usize,
+        layers: Vec<LayerReport>,
+        wall_seconds: f64,
+    ) -> Self {
+        let cycles: u64 = layers.iter().map(|l| l.cycles).sum();
+        let ideal: u64 = layers.iter().map(|l| l.ideal_cycles).sum();
+        let device_wall: f64 = layers.iter().map(|l| l.wall_seconds).sum();
+        let per_image = cycles as f64 / images.max(1) as f64;
+        Self {
+            net,
+            width,
+            backend: backend.into(),
+            cycle_accurate,
+            pe,
+            simd,
+            clock_mhz,
+            images,
+            all_match: layers.iter().all(|l| l.mismatches == 0),
+            cycles_per_image: per_image,
+            ideal_cycles_per_image: ideal as f64 / images.max(1) as f64,
+            utilisation: ideal as f64 / cycles.max(1) as f64,
+            images_per_second_at_clock: clock_mhz * 1e6 / per_image.max(1.0),
+            simulated_cycles_per_second: cycles as f64 / device_wall.max(1e-9),
+            wall_seconds,
+            layers,
+            hw_accuracy: None,
+            float_accuracy: None,
+        }
+    }
+
+    /// The per-layer table and totals as text.
+    pub fn table(&self) -> String {
+        let mut s = format!(
+            "{} (width {}) on the {} backend, P={} S={}, {} image(s)\n",
+            self.net, self.width, self.backend, self.pe, self.simd, self.images
+        );
+        s += &format!(
+            "{:<7} {:>16} {:>6} {:>5} {:>12} {:>12} {:>6} {:>10}\n",
+            "layer", "shape", "A", "pool", "cycles", "ideal", "util", "match"
+        );
+        for l in &self.layers {
+            s += &format!(
+                "{:<7} {:>16} {:>6} {:>5} {:>12} {:>12} {:>5.1}% {:>10}\n",
+                l.name,
+                format!("{}x{}x{}>{}", l.h, l.w, l.c_in, l.c_out),
+                format!("{}>{}", l.a_in, l.a_out),
+                if l.pool { "yes" } else { "no" },
+                l.cycles,
+                l.ideal_cycles,
+                100.0 * l.utilisation,
+                if l.mismatches == 0 {
+                    format!("{}/{}", l.values_checked, l.values_checked)
+                } else {
+                    format!("{} BAD", l.mismatches)
+                }
+            );
+        }
+        s += &format!(
+            "total: {:.0} cycles/image ({:.0} ideal, utilisation {:.1}%), {:.1} images/s at {} MHz{}\n",
+            self.cycles_per_image,
+            self.ideal_cycles_per_image,
+            100.0 * self.utilisation,
+            self.images_per_second_at_clock,
+            self.clock_mhz,
+            if self.cycle_accurate { "" } else { " (model backend: cycles are the ideal formula)" }
+        );
+        s += &format!(
+            "simulation: {:.0} cycles/s, wall {:.1} s; golden model check: {}\n",
+            self.simulated_cycles_per_second,
+            self.wall_seconds,
+            if self.all_match {
+                "every value matches"
+            } else {
+                "MISMATCH"
+            }
+        );
+        if let (Some(h), Some(f)) = (self.hw_accuracy, self.float_accuracy) {
+            s += &format!(
+                "top-1 accuracy: hardware path {:.2}%, float golden model {:.2}%\n",
+                100.0 * h,
+                100.0 * f
+            );
+        }
+        s
+    }
+}

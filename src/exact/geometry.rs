@@ -1,0 +1,268 @@
+//! A conv layer as the engine sees it: its shape, the command word that starts it, the order of the
+//! words on the input and output streams, and the FINN-style folding arithmetic (P, S, A tiling,
+//! folds, ideal cycles), written once here and used by the golden model, the hardware and the benches.
+//!
+//! Folding: `NF = ceil(C_out / P)` output-channel folds, `SF = ceil(K²·C_in / S)` SIMD folds of the
+//! window, one fold per activation bit-plane. Ideal cycles per image:
+//! `H·W · NF · SF · A_in` (3×3 kernel, stride 1, zero padding 1, so the output is H×W before pooling).
+
+use crate::error::{QtrainError, Result};
+use crate::hw::ConvParams;
+
+/// Kernel size (the engine is 3×3 only).
+pub const K: usize = 3;
+
+/// Command word opcode (bits 3:0) of a conv layer.
+pub const OPCODE_CONV: u64 = 0xC;
+
+/// One conv layer's shape and flags: what the command word carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConvLayer {
+    /// Input channels (1..=1024).
+    pub c_in: usize,
+    /// Output channels (1..=1024).
+    pub c_out: usize,
+    /// Feature-map height (1..=64).
+    pub h: usize,
+    /// Feature-map width (1..=64).
+    pub w: usize,
+    /// Input activation bits A (1..=8).
+    pub a_in: u32,
+    /// Output activation bits after requantisation (1..=8).
+    pub a_out: u32,
+    /// 2×2 max-pool after requantisation (H and W must be even).
+    pub pool: bool,
+    /// Requantisation right shift `sh` (0..=31).
+    pub sh: u32,
+    /// Images streamed after the weights (1..=65536).
+    pub images: usize,
+}
+
+/// The folding of one layer onto a P×S engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Folding {
+    /// Output-channel folds `ceil(C_out/P)`.
+    pub nf: usize,
+    /// SIMD folds of one window bit-plane `ceil(K²·C_in/S)`.
+    pub sf: usize,
+    /// 64-bit words of one pixel's bit-plane on the stream `ceil(C_in/64)`.
+    pub cw_in: usize,
+    /// 64-bit words of one output pixel's bit-plane `ceil(C_out/64)`.
+    pub cw_out: usize,
+}
+
+impl ConvLayer {
+    /// Window length N = K²·C_in.
+    pub fn window_bits(&self) -> usize {
+        K * K * self.c_in
+    }
+
+    /// Output height (after the optional pool).
+    pub fn out_h(&self) -> usize {
+        if self.pool {
+            self.h / 2
+        } else {
+            self.h
+        }
+    }
+
+    /// Output width (after the optional pool).
+    pub fn out_w(&self) -> usize {
+        if self.pool {
+            self.w / 2
+        } else {
+            self.w
+        }
+    }
+
+    /// Folding on `p` PEs × `s` SIMD lanes.
+    pub fn folding(&self, p: usize, s: usize) -> Folding {
+        Folding {
+            nf: self.c_out.div_ceil(p),
+            sf: self.window_bits().div_ceil(s),
+            cw_in: self.c_in.div_ceil(64),
+            cw_out: self.c_out.div_ceil(64),
+        }
+    }
+
+    /// Ideal cycles of one image: `H·W · NF · SF · A` (the DESIGN formula).
+    pub fn ideal_cycles(&self, p: usize, s: usize) -> u64 {
+        let f = self.folding(p, s);
+        (self.h * self.w * f.nf * f.sf) as u64 * self.a_in as u64
+    }
+
+    /// Words of the per-channel requantisation parameters on the stream (one per output channel).
+    pub fn param_words(&self) -> usize {
+        self.c_out
+    }
+
+    /// Words of the weights on the stream (the [`crate::exact::pack`] layout).
+    pub fn weight_words(&self) -> usize {
+        self.c_out * crate::exact::pack::words_per_filter(K, self.c_in)
+    }
+
+    /// Activation words of one image on the stream (H·W pixels × A planes × `cw_in`).
+    pub fn act_words(&self) -> usize {
+        self.h * self.w * self.a_in as usize * self.c_in.div_ceil(64)
+    }
+
+    /// Output words of one image (out_h·out_w pixels × A_out planes × `cw_out`).
+    pub fn out_words(&self) -> usize {
+        self.out_h() * self.out_w() * self.a_out as usize * self.c_out.div_ceil(64)
+    }
+
+    /// Check the shape against the command-word field ranges and the engine's limits in `p`.
+    pub fn validate(&self, p: &ConvParams) -> Result<()> {
+        let bad = |field: &str, msg: String| {
+            Err(QtrainError::Config {
+                field: format!("layer.{field}"),
+                msg,
+            })
+        };
+        let lim = [
+            ("c_in", self.c_in, p.max_c_in.min(1024)),
+            ("c_out", self.c_out, p.max_c_out.min(1024)),
+            ("h", self.h, p.max_h.min(64)),
+            ("w", self.w, p.max_w.min(64)),
+            ("images", self.images, 65536),
+        ];
+        for (f, v, hi) in lim {
+            if v == 0 || v > hi {
+                return bad(f, format!("{v} is outside 1..={hi}"));
+            }
+        }
+        for (f, v) in [("a_in", self.a_in), ("a_out", self.a_out)] {
+            if v == 0 || v > p.max_act_bits {
+                return bad(f, format!("{v} is outside 1..={}", p.max_act_bits));
+            }
+        }
+        if self.sh > 31 {
+            return bad("sh", format!("{} is outside 0..=31", self.sh));
+        }
+        if self.pool && (self.h % 2 != 0 || self.w % 2 != 0) {
+            return bad(
+                "pool",
+                format!("needs even H, W, got {}×{}", self.h, self.w),
+            );
+        }
+        let row = self.w * self.a_in as usize * self.c_in.div_ceil(64);
+        if row > p.line_row_words() {
+            return bad(
+                "w",
+                format!(
+                    "a row of W·A·ceil(C_in/64) = {row} words exceeds the line buffer's {} words a row",
+                    p.line_row_words()
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// The command word that starts this layer (format in the engine's module doc):
+    /// `[3:0]` opcode 0xC, `[13:4]` C_in−1, `[23:14]` C_out−1, `[29:24]` H−1, `[35:30]` W−1,
+    /// `[38:36]` A_in−1, `[41:39]` A_out−1, `[42]` pool, `[47:43]` sh, `[63:48]` images−1.
+    pub fn command_word(&self) -> u64 {
+        OPCODE_CONV
+            | ((self.c_in as u64 - 1) & 0x3FF) << 4
+            | ((self.c_out as u64 - 1) & 0x3FF) << 14
+            | ((self.h as u64 - 1) & 0x3F) << 24
+            | ((self.w as u64 - 1) & 0x3F) << 30
+            | ((self.a_in as u64 - 1) & 7) << 36
+            | ((self.a_out as u64 - 1) & 7) << 39
+            | (self.pool as u64) << 42
+            | (self.sh as u64 & 0x1F) << 43
+            | ((self.images as u64 - 1) & 0xFFFF) << 48
+    }
+
+    /// Decode a command word; errors on a wrong opcode.
+    pub fn from_command_word(word: u64) -> Result<Self> {
+        if word & 0xF != OPCODE_CONV {
+            return Err(QtrainError::Shape(format!(
+                "command word {word:#018x} has opcode {:#x}, expected {OPCODE_CONV:#x}",
+                word & 0xF
+            )));
+        }
+        let f = |lo: u32, bits: u32| ((word >> lo) & ((1 << bits) - 1)) as usize;
+        Ok(Self {
+            c_in: f(4, 10) + 1,
+            c_out: f(14, 10) + 1,
+            h: f(24, 6) + 1,
+            w: f(30, 6) + 1,
+            a_in: f(36, 3) as u32 + 1,
+            a_out: f(39, 3) as u32 + 1,
+            pool: f(42, 1) == 1,
+            sh: f(43, 5) as u32,
+            images: f(48, 16) + 1,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_round_trip_and_folds() {
+        let l = ConvLayer {
+            c_in: 3,
+            c_out: 128,
+            h: 32,
+            w: 32,
+            a_in: 8,
+            a_out: 2,
+            pool: true,
+            sh: 17,
+            images: 300,
+        };
+        assert_eq!(ConvLayer::from_command_word(l.command_word()).unwrap(), l);
+        assert!(ConvLayer::from_command_word(l.command_word() ^ 1).is_err());
+        let f = l.folding(16, 64);
+        assert_eq!((f.nf, f.sf, f.cw_in, f.cw_out), (8, 1, 1, 2));
+        assert_eq!(l.ideal_cycles(16, 64), 32 * 32 * 8 * 8);
+        l.validate(&ConvParams::default()).unwrap();
+        let odd = ConvLayer { h: 31, ..l.clone() };
+        assert!(odd.validate(&ConvParams::default()).is_err());
+    }
+}
+
+/// The whole input stream of a layer: the command word, C_out requant parameter words, the packed
+/// weights (pack.rs layout), then every image's activations as bit-planes (bitplanes.rs layout).
+pub fn input_stream(
+    l: &ConvLayer,
+    rq: &crate::exact::requant::Requant,
+    weights: &[u64],
+    images: &[Vec<u32>],
+) -> Result<Vec<u64>> {
+    if images.len() != l.images || weights.len() != l.weight_words() || rq.m.len() != l.c_out {
+        return Err(QtrainError::Shape(format!(
+            "input_stream: {} images, {} weight words, {} requant channels for layer {l:?}",
+            images.len(),
+            weights.len(),
+            rq.m.len()
+        )));
+    }
+    let mut s = vec![l.command_word()];
+    s.extend((0..l.c_out).map(|c| rq.param_word(c)));
+    s.extend_from_slice(weights);
+    for a in images {
+        s.extend(crate::exact::bitplanes::pack_planes(
+            a, l.h, l.w, l.c_in, l.a_in,
+        )?);
+    }
+    Ok(s)
+}
+
+/// The expected output stream: each image's `a'[y][x][o]` as A_out bit-planes.
+pub fn output_stream(l: &ConvLayer, outputs: &[Vec<u32>]) -> Result<Vec<u64>> {
+    let mut s = Vec::new();
+    for o in outputs {
+        s.extend(crate::exact::bitplanes::pack_planes(
+            o,
+            l.out_h(),
+            l.out_w(),
+            l.c_out,
+            l.a_out,
+        )?);
+    }
+    Ok(s)
+}
