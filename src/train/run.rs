@@ -9,8 +9,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::checkpoint::{self, Header};
 use super::config::{EpochMetrics, Summary, TrainConfig};
-use super::input::{self, Cifar, Purpose};
+use super::input::{self, Purpose};
 use super::schedule::lr_at;
+use crate::data::{CifarSplits, Dataset};
 use crate::error::{QtrainError, Result};
 use crate::layers::softmax_cross_entropy;
 use crate::models::Net;
@@ -141,7 +142,7 @@ impl Trainer {
     }
 
     /// Test error % on `split` (eval-mode BN, the forward weights the method trains).
-    pub fn evaluate(&mut self, split: &input::Split) -> f64 {
+    pub fn evaluate(&mut self, split: &Dataset) -> f64 {
         let idx: Vec<usize> = (0..split.len()).collect();
         let mut wrong = 0;
         for chunk in idx.chunks(EVAL_BATCH) {
@@ -156,7 +157,7 @@ impl Trainer {
     /// Train epoch `e` (0-based). Returns (mean loss, train error %, images) or the NaN error.
     pub fn train_epoch(
         &mut self,
-        data: &input::Split,
+        data: &Dataset,
         e: usize,
         inject_nan: Option<(usize, usize)>,
         pb: &ProgressBar,
@@ -164,7 +165,7 @@ impl Trainer {
         let c = &self.config;
         let lr = lr_at(c.lr, e, c.epochs) as f32;
         let order = input::epoch_order(data.len(), c.seed, e);
-        let augs = input::draw_augs(&mut input::stream(c.seed, e, Purpose::Augment), data.len());
+        let augs = input::epoch_augments(data.len(), c.seed, e);
         self.opt.reseed(input::stream(c.seed, e, Purpose::Rounding));
         let batch = c.batch;
         let nb = order.len().div_ceil(batch);
@@ -173,8 +174,7 @@ impl Trainer {
             if idx.len() < MIN_BATCH {
                 continue;
             }
-            let a: Vec<input::Aug> = idx.iter().map(|&i| augs[i]).collect();
-            let x = input::batch(data, idx, Some(&a));
+            let x = input::batch(data, idx, Some(&augs));
             let labels: Vec<u16> = idx.iter().map(|&i| data.labels[i]).collect();
             if inject_nan == Some((e + 1, b + 1)) {
                 if let Some(p) = self.net.params().into_iter().last() {
@@ -252,7 +252,7 @@ pub fn metrics_csv(history: &[EpochMetrics]) -> String {
     s
 }
 
-fn summary_of(t: &Trainer, data: &Cifar, train_images: usize) -> Summary {
+fn summary_of(t: &Trainer, data: &CifarSplits, train_images: usize) -> Summary {
     let h = &t.history;
     let (best_epoch, best) = h
         .iter()
@@ -284,7 +284,12 @@ fn differs(a: &TrainConfig, b: &TrainConfig) -> Option<String> {
 }
 
 /// Run (or resume) a training run into `out`. Returns the summary written to summary.json.
-pub fn run(config: TrainConfig, data: &Cifar, out: &Path, opts: &RunOptions) -> Result<Summary> {
+pub fn run(
+    config: TrainConfig,
+    data: &CifarSplits,
+    out: &Path,
+    opts: &RunOptions,
+) -> Result<Summary> {
     std::fs::create_dir_all(out).map_err(|e| QtrainError::io(out, e))?;
     let files = RunFiles::new(out);
     let mut train = data.train.clone();

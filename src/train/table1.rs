@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::config::{Summary, TrainConfig};
-use super::input::Cifar;
 use super::run::{run, RunOptions};
+use crate::data::CifarSplits;
 use crate::error::{QtrainError, Result};
 use crate::models::{NetKind, NetSpec};
 use crate::optim::Method;
@@ -49,13 +49,13 @@ pub struct Cell {
 pub fn table1(
     nets: &[String],
     base: &TrainConfig,
-    data: &Cifar,
+    data: &CifarSplits,
     out: &Path,
     quiet: bool,
 ) -> Result<Vec<Cell>> {
     let mut cells = Vec::new();
     for name in nets {
-        let spec = NetSpec::new(name, base.net.width, data.classes)?;
+        let spec = NetSpec::new(name, base.net.width, data.train.num_classes)?;
         for m in TABLE1_METHODS {
             let mut cfg = base.clone();
             cfg.net = spec;
@@ -103,7 +103,7 @@ pub fn table1(
         };
         plot.write_svg(&out.join(format!("table1-{}.svg", spec.kind.name())))?;
     }
-    write_tables(&cells, data.classes, out)?;
+    write_tables(&cells, data.train.num_classes, out)?;
     Ok(cells)
 }
 

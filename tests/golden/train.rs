@@ -304,29 +304,31 @@ fn schedule_milestones_scale_with_epochs() {
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// A tiny CIFAR-10-format data set: 5 × 12 training and 40 test records of seeded random pixels whose
-/// label is learnable from the mean brightness.
+/// A tiny CIFAR-10 data set written with `qtrain::data::write_cifar`: 60 training and 12 test images of
+/// seeded random pixels whose label is learnable from the brightness.
 fn tiny_cifar(tag: &str) -> PathBuf {
+    use qtrain::data::{write_cifar, CifarKind, CifarSplits, Dataset, IMAGE_BYTES};
     use rand::{Rng, SeedableRng};
     let dir = std::env::temp_dir().join(format!("qtrain-train-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(99);
-    let mut records = |n: usize| {
-        let mut v = Vec::new();
+    let mut split = |n: usize| {
+        let (mut images, mut labels) = (Vec::new(), Vec::new());
         for _ in 0..n {
-            let label: u8 = rng.gen_range(0..10);
-            v.push(label);
-            for _ in 0..3072 {
-                v.push((label as u32 * 20 + rng.gen_range(0..60)) as u8);
-            }
+            let label: u16 = rng.gen_range(0..10);
+            labels.push(label);
+            images
+                .extend((0..IMAGE_BYTES).map(|_| (label as u32 * 20 + rng.gen_range(0..60)) as u8));
         }
-        v
+        Dataset::new(images, labels, None, 10).unwrap()
     };
-    for i in 1..=5 {
-        std::fs::write(dir.join(format!("data_batch_{i}.bin")), records(12)).unwrap();
-    }
-    std::fs::write(dir.join("test_batch.bin"), records(40)).unwrap();
+    let splits = CifarSplits {
+        kind: CifarKind::Cifar10,
+        train: split(60),
+        test: split(12),
+    };
+    write_cifar(&dir, &splits).unwrap();
     dir
 }
 

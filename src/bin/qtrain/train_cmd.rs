@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use qtrain::models::NetSpec;
 use qtrain::optim::Method;
 use qtrain::quant::Grid;
-use qtrain::train::{self, input, RunOptions, TrainConfig};
+use qtrain::train::{self, RunOptions, TrainConfig};
 
 /// Subcommands of this group.
 #[derive(Subcommand)]
@@ -214,8 +214,8 @@ impl TrainCommands {
     pub fn run(self) -> anyhow::Result<()> {
         match self {
             TrainCommands::Train(a) => {
-                let data = input::load(&a.common.data)?;
-                let cfg = config_of(&a.net, &a.method, &a.common, data.classes)?;
+                let data = qtrain::data::load_cifar(&a.common.data)?;
+                let cfg = config_of(&a.net, &a.method, &a.common, data.train.num_classes)?;
                 let opts = RunOptions {
                     resume: a.common.resume,
                     stop_after_epochs: a.stop_after_epochs,
@@ -237,7 +237,7 @@ impl TrainCommands {
                 Ok(())
             }
             TrainCommands::Table1(a) => {
-                let data = input::load(&a.common.data)?;
+                let data = qtrain::data::load_cifar(&a.common.data)?;
                 let nets: Vec<String> = a
                     .nets
                     .split(',')
@@ -247,7 +247,7 @@ impl TrainCommands {
                 if nets.is_empty() {
                     anyhow::bail!("--nets is empty");
                 }
-                let base = config_of(&nets[0], "adam", &a.common, data.classes)?;
+                let base = config_of(&nets[0], "adam", &a.common, data.train.num_classes)?;
                 train::table1::table1(&nets, &base, &data, &a.common.out, a.common.quiet)?;
                 print!(
                     "{}",
@@ -343,7 +343,7 @@ impl TrainCommands {
                     a.out.join("checkpoint.bin").display()
                 );
                 if let Some(d) = &a.data {
-                    let data = input::load(d)?;
+                    let data = qtrain::data::load_cifar(d)?;
                     println!("test error {:.2}%", t.evaluate(&data.test));
                 }
                 Ok(())
