@@ -361,7 +361,11 @@ pub fn run(
                 } else {
                     "no checkpoint had been written yet".into()
                 };
-                return Err(QtrainError::Numeric(format!("{err}; stopped, {kept}")));
+                let what = match err {
+                    QtrainError::Numeric(m) => m,
+                    other => return Err(other),
+                };
+                return Err(QtrainError::Numeric(format!("{what}; stopped, {kept}")));
             }
         };
         let train_secs = t0.elapsed().as_secs_f64();
