@@ -60,7 +60,7 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
         let shape = x.shape().to_vec();
         let (n, c, l) = ncl(&shape);
         assert_eq!(c, self.c, "BN channels");
-        let mut x = x.as_standard_layout().into_owned();
+        let mut x = super::standard(x);
         let xs = x.as_slice_mut().expect("contiguous");
         let m = (n * l) as f64;
         let (mean, invstd): (Vec<T>, Vec<T>) = if train {
@@ -154,7 +154,7 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
             .expect("BN backward without a training forward");
         let shape = dy.shape().to_vec();
         let (n, c, l) = ncl(&shape);
-        let mut dy = dy.as_standard_layout().into_owned();
+        let mut dy = super::standard(dy);
         let xh = xhat.as_slice().expect("contiguous");
         let ds = dy.as_slice_mut().expect("contiguous");
         let m = (n * l) as f64;

@@ -168,7 +168,7 @@ impl<T: Real> Conv2d<T> {
 
 impl<T: Real> Layer<T> for Conv2d<T> {
     fn forward(&mut self, x: ArrayD<T>, train: bool) -> ArrayD<T> {
-        let x = x.as_standard_layout().into_owned();
+        let x = super::standard(x);
         let (n, c, h, w) = x
             .view()
             .into_dimensionality::<Ix4>()
@@ -212,7 +212,7 @@ impl<T: Real> Layer<T> for Conv2d<T> {
         let (n, c, h, w) = x.view().into_dimensionality::<Ix4>().expect("4-D").dim();
         let g = self.geom(h, w);
         let (kk, hw, cout) = (g.kk(), g.hw(), self.cout);
-        let dy = dy.as_standard_layout().into_owned();
+        let dy = super::standard(dy);
         let dys = dy.as_slice().expect("contiguous");
         let wt = self.weight.as_standard_layout();
         let w2 =

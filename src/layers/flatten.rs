@@ -22,8 +22,7 @@ impl<T: Real> Layer<T> for Flatten {
         let shape = x.shape().to_vec();
         let f = shape[1..].iter().product::<usize>();
         self.shape = Some(shape.clone());
-        x.as_standard_layout()
-            .into_owned()
+        super::standard(x)
             .into_shape_with_order(IxDyn(&[shape[0], f]))
             .expect("shape")
     }
@@ -33,8 +32,7 @@ impl<T: Real> Layer<T> for Flatten {
             .shape
             .take()
             .expect("flatten backward without a forward");
-        dy.as_standard_layout()
-            .into_owned()
+        super::standard(dy)
             .into_shape_with_order(IxDyn(&shape))
             .expect("shape")
     }

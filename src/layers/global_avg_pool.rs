@@ -22,9 +22,7 @@ impl<T: Real> Layer<T> for GlobalAvgPool {
         let shape = x.shape().to_vec();
         let (n, c) = (shape[0], shape[1]);
         let l = shape[2] * shape[3];
-        let x = x
-            .as_standard_layout()
-            .into_owned()
+        let x = super::standard(x)
             .into_shape_with_order(IxDyn(&[n, c, l]))
             .expect("shape");
         if train {

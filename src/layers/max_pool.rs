@@ -23,7 +23,7 @@ impl<T: Real> Layer<T> for MaxPool2 {
         let shape = x.shape().to_vec();
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3]);
         let (ho, wo) = (h / 2, w / 2);
-        let x = x.as_standard_layout().into_owned();
+        let x = super::standard(x);
         let xs = x.as_slice().expect("contiguous");
         let mut y = vec![T::zero(); n * c * ho * wo];
         let mut arg = vec![0u8; n * c * ho * wo];
@@ -63,7 +63,7 @@ impl<T: Real> Layer<T> for MaxPool2 {
             .expect("pool backward without a training forward");
         let (h, w) = (shape[2], shape[3]);
         let (ho, wo) = (h / 2, w / 2);
-        let dy = dy.as_standard_layout().into_owned();
+        let dy = super::standard(dy);
         let mut dx = vec![T::zero(); shape.iter().product()];
         dx.par_chunks_mut(h * w)
             .zip(arg.par_chunks(ho * wo))

@@ -100,3 +100,12 @@ pub trait Layer<T: Real>: Send {
     /// Non-trainable state (BN running statistics), names prefixed by `prefix`.
     fn buffers<'a>(&'a mut self, _prefix: &str, _out: &mut Vec<Buffer<'a, T>>) {}
 }
+
+/// `x` in standard (row-major, contiguous) layout, copying only when it is not already.
+pub fn standard<T: Real>(x: ArrayD<T>) -> ArrayD<T> {
+    if x.is_standard_layout() {
+        x
+    } else {
+        x.as_standard_layout().into_owned()
+    }
+}

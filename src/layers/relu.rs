@@ -20,7 +20,7 @@ impl<T: Real> Relu<T> {
 
 impl<T: Real> Layer<T> for Relu<T> {
     fn forward(&mut self, x: ArrayD<T>, train: bool) -> ArrayD<T> {
-        let mut x = x.as_standard_layout().into_owned();
+        let mut x = super::standard(x);
         x.as_slice_mut()
             .expect("contiguous")
             .par_iter_mut()
@@ -40,7 +40,7 @@ impl<T: Real> Layer<T> for Relu<T> {
             .mask
             .take()
             .expect("ReLU backward without a training forward");
-        let mut dy = dy.as_standard_layout().into_owned();
+        let mut dy = super::standard(dy);
         dy.as_slice_mut()
             .expect("contiguous")
             .par_iter_mut()
