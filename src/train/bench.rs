@@ -25,6 +25,18 @@ pub struct BenchResult {
     pub seconds: f64,
     /// batch·steps / seconds.
     pub images_per_second: f64,
+    /// CPU seconds (all threads) of the timed steps, where the OS reports them (Linux).
+    pub cpu_seconds: Option<f64>,
+}
+
+/// This process's user + system CPU seconds from `/proc/self/stat` (Linux, USER_HZ = 100), so that a
+/// benchmark on shared cores can say how much CPU it actually got.
+pub fn process_cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 /// Time `steps` training steps (after one untimed warm-up step) of `spec` with `method`.
@@ -43,16 +55,19 @@ pub fn bench(spec: NetSpec, method: Method, batch: usize, steps: usize) -> Bench
         opt.step(net.params(), 0.01);
     };
     step(&mut net);
+    let cpu0 = process_cpu_seconds();
     let t0 = Instant::now();
     for _ in 0..steps {
         step(&mut net);
     }
     let seconds = t0.elapsed().as_secs_f64();
+    let cpu_seconds = process_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
     BenchResult {
         method: method.name(),
         batch,
         steps,
         seconds,
         images_per_second: (batch * steps) as f64 / seconds,
+        cpu_seconds,
     }
 }

@@ -272,8 +272,14 @@ impl TrainCommands {
                         a.batch,
                         a.steps.max(1),
                     );
+                    let cpu = r.cpu_seconds.map_or(String::new(), |c| {
+                        format!(
+                            ", {c:.2} CPU-s, {:.1} images/CPU-s",
+                            (r.batch * r.steps) as f64 / c
+                        )
+                    });
                     println!(
-                        "{:8} {:8.1} images/s ({:.2} s)",
+                        "{:8} {:8.1} images/s ({:.2} s wall{cpu})",
                         r.method, r.images_per_second, r.seconds
                     );
                 }
