@@ -13,6 +13,12 @@
 //! Tensor names are the network's dotted parameter names (`conv1.weight`, `bn1.gamma`,
 //! `stage2.block0.shortcut.conv.weight`, …); files are `<name>.npy`. Import reads the same layout, or a
 //! bare directory of `<name>.npy` files, and accepts `<f4`, `<f8`, `|i1`, `<i4`, `<i8`.
+//!
+//! From PyTorch: save each tensor of the `state_dict` with `numpy.save("<qtrain name>.npy", t.numpy())`.
+//! Layouts already agree; only names differ: a BatchNorm's `weight`/`bias` are qtrain's `gamma`/`beta`,
+//! its `running_mean`/`running_var` keep their names, and `num_batches_tracked` is not used. The
+//! names a network needs are listed by `qtrain export` of any run of it (manifest.json), or in
+//! the error that names the first missing file.
 
 use std::path::Path;
 
