@@ -2,3 +2,12 @@
 //!
 //! One hardware block a file, each with a test bench under `hdl/tests/` that checks it bit for bit
 //! against its software twin in `qtrain::exact`.
+//!
+//! * [`stream`]: valid/ready stream skid buffer and the `Wide` bus type.
+//! * [`conv`]: the XNOR-popcount conv engine ([`conv::ConvEngine`]).
+//! * [`conv::runner`]: the fast direct-`simulate()` runner that drives an engine from plain Rust.
+//! * [`update`]: the R / SR / BC weight-update unit with per-lane LFSRs.
+
+pub mod conv;
+pub mod stream;
+pub mod update;

@@ -113,7 +113,7 @@ pub fn synthetic_images(n: usize, seed: u64) -> Vec<Vec<u8>> {
 
 /// Calibrate a layer's requantisation from the accumulators of the batch: BN with the batch's own
 /// per-channel mean and variance, γ = 1, β = 0, and one output unit = 3σ / (2^A − 1).
-fn calibrate(l: &ConvLayer, z: &[Vec<i64>]) -> Result<Requant, SimError> {
+pub fn calibrate(l: &ConvLayer, z: &[Vec<i64>]) -> Result<Requant, SimError> {
     let n = (z.len() * l.h * l.w) as f64;
     let mut mean = vec![0f64; l.c_out];
     let mut sq = vec![0f64; l.c_out];
@@ -216,9 +216,10 @@ pub fn run_batch(
         let t0 = Instant::now();
         let t = device.transfer(&input, n_out)?;
         let wall = t0.elapsed().as_secs_f64();
-        if t.output.len() != n_out || t.lasts != vec![n_out - 1] {
+        let want_lasts: Vec<usize> = (1..=l.images).map(|k| k * l.out_words() - 1).collect();
+        if t.output.len() != n_out || t.lasts != want_lasts {
             return Err(SimError::Protocol(format!(
-                "{}: expected {n_out} output words with `last` on the final one, got {} words, `last` at {:?}",
+                "{}: expected {n_out} output words with `last` on each image's final word, got {} words, `last` at {:?}",
                 pc.name,
                 t.output.len(),
                 t.lasts

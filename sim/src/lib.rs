@@ -6,7 +6,9 @@
 
 pub mod driver;
 pub mod error;
+pub mod export;
 pub mod model_backend;
 pub mod plan;
 pub mod report;
+pub mod rtl_backend;
 pub mod stream;

@@ -5,14 +5,15 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use qtrain::hw::HwConfig;
 use qtrain_sim::driver::{planar_to_hwc, run_batch, synthetic_images, ParamSource};
 use qtrain_sim::model_backend::ModelDevice;
 use qtrain_sim::plan::NetPlan;
 use qtrain_sim::report::RunReport;
-use qtrain_sim::stream::StreamDevice;
+use qtrain_sim::rtl_backend::RtlDevice;
+use qtrain_sim::stream::{StreamDevice, Traffic};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Backend {
@@ -24,7 +25,29 @@ enum Backend {
 
 /// Simulate the qtrain accelerator on a network and check it against the golden model.
 #[derive(Parser, Debug)]
-#[command(name = "sim", version, about)]
+#[command(name = "sim", version, about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<SimCmd>,
+    #[command(flatten)]
+    run: Args,
+}
+
+#[derive(Subcommand, Debug)]
+enum SimCmd {
+    /// Write the accelerator's Verilog, its parameters and golden vectors + an Icarus test bench.
+    Export {
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Hardware configuration (TOML); the built-in default otherwise.
+        #[arg(long)]
+        hw: Option<PathBuf>,
+    },
+}
+
+/// Flags of a simulation run (the default command).
+#[derive(clap::Args, Debug)]
 struct Args {
     /// Network: vgg-bc (resnet-N and wrn-N-k: see the README for status).
     #[arg(long, default_value = "vgg-bc")]
@@ -35,6 +58,9 @@ struct Args {
     /// Activation bits between conv layers (the first layer takes 8-bit pixels).
     #[arg(long, default_value_t = 4)]
     act_bits: u32,
+    /// Real CIFAR-10/100 directory: stream the first --images test images instead of synthetic ones.
+    #[arg(long)]
+    data: Option<PathBuf>,
     /// Images to stream (synthetic unless --data is given).
     #[arg(long, default_value_t = 1)]
     images: usize,
@@ -50,6 +76,18 @@ struct Args {
     /// Seed of the synthetic weights, images and traffic.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Probability per cycle that the host leaves a gap in the input stream (seeded).
+    #[arg(long, default_value_t = 0.0)]
+    input_gap: f64,
+    /// Probability per cycle that the host holds back the output stream (seeded back-pressure).
+    #[arg(long, default_value_t = 0.0)]
+    output_stall: f64,
+    /// Stop with a diagnosis when no stream word moves for this many cycles.
+    #[arg(long, default_value_t = 200_000)]
+    watchdog: u64,
+    /// Write a VCD waveform of the first layer of the first batch.
+    #[arg(long)]
+    vcd: Option<PathBuf>,
     /// Write every figure of the report as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -57,10 +95,34 @@ struct Args {
 
 fn main() {
     // Errors are for users: the message chain, no backtrace, exit status 1.
-    if let Err(e) = run(Args::parse()) {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Some(SimCmd::Export { out, hw }) => export(&out, hw.as_deref()),
+        None => run(cli.run),
+    };
+    if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
+}
+
+fn export(out: &std::path::Path, hw: Option<&std::path::Path>) -> Result<()> {
+    let hw = match hw {
+        Some(p) => HwConfig::load(p)?,
+        None => HwConfig::default(),
+    };
+    let e = qtrain_sim::export::export(out, &hw)?;
+    for f in &e.files {
+        println!("wrote {}", f.display());
+    }
+    println!(
+        "conv vectors: {} input words, {} expected output words (replay: cd {} && iverilog -g2005 -o tb tb_conv.v {}.v && vvp -n tb)",
+        e.conv_in_words,
+        e.conv_out_words,
+        out.display(),
+        qtrain_hdl::conv::engine::VERILOG_TOP
+    );
+    Ok(())
 }
 
 fn run(args: Args) -> Result<()> {
@@ -86,12 +148,48 @@ fn run(args: Args) -> Result<()> {
     }
     let mut device: Box<dyn StreamDevice> = match args.backend {
         Backend::Model => Box::new(ModelDevice::new(hw.conv.clone())),
-        Backend::Rtl => bail!("the rtl backend is not built yet: use --backend model"),
+        Backend::Rtl => {
+            for (name, p) in [
+                ("--input-gap", args.input_gap),
+                ("--output-stall", args.output_stall),
+            ] {
+                if !(0.0..1.0).contains(&p) {
+                    bail!("{name} {p} must be a probability in [0, 1)");
+                }
+            }
+            let traffic = Traffic {
+                input_gap: args.input_gap,
+                output_stall: args.output_stall,
+                seed: args.seed,
+            };
+            let mut d = RtlDevice::new(&hw.conv, traffic, args.watchdog.max(1))?;
+            if let Some(p) = &args.vcd {
+                let f = std::fs::File::create(p)
+                    .with_context(|| format!("cannot create {}", p.display()))?;
+                d.trace_next(Box::new(std::io::BufWriter::new(f)));
+            }
+            Box::new(d)
+        }
     };
-    let images: Vec<Vec<u32>> = synthetic_images(args.images, args.seed)
-        .iter()
-        .map(|i| planar_to_hwc(i))
-        .collect();
+    if args.vcd.is_some() && args.backend == Backend::Model {
+        bail!("--vcd needs --backend rtl (the model backend has no waveform)");
+    }
+    let raw: Vec<Vec<u8>> = match &args.data {
+        Some(dir) => {
+            let test = qtrain::data::load_cifar(dir)?.test;
+            if test.len() < args.images {
+                bail!(
+                    "{}: the test split has {} images, --images asks for {}",
+                    dir.display(),
+                    test.len(),
+                    args.images
+                );
+            }
+            (0..args.images).map(|i| test.image(i).to_vec()).collect()
+        }
+        None => synthetic_images(args.images, args.seed),
+    };
+    let images: Vec<Vec<u32>> = raw.iter().map(|i| planar_to_hwc(i)).collect();
     let pb = ProgressBar::new((plan.convs.len() * args.images.div_ceil(args.batch)) as u64);
     pb.set_style(ProgressStyle::with_template(
         "{bar:30} {pos}/{len} layer-batches {msg} [{elapsed} < {eta}]",

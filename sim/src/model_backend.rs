@@ -48,11 +48,8 @@ impl ModelDevice {
             outs.push(xnor_conv::conv_layer(&l, weights, &rq, &a)?);
         }
         let output = output_stream(&l, &outs)?;
-        let lasts = if output.is_empty() {
-            vec![]
-        } else {
-            vec![output.len() - 1]
-        };
+        // `last` marks the final word of each image, as the engine sends it.
+        let lasts = (1..=l.images).map(|k| k * l.out_words() - 1).collect();
         Ok(Transfer {
             output,
             lasts,

@@ -91,6 +91,42 @@ impl ConvLayer {
         (self.h * self.w * f.nf * f.sf) as u64 * self.a_in as u64
     }
 
+    /// Issue cycles the engine's window unit spends on one bit-plane of a window: the pieces
+    /// (one line-buffer word each, `min(64, C_in − 64·cw)` bits) in window order, two a cycle when
+    /// both fit in 64 bits, plus one flush cycle.
+    pub fn window_plane_cycles(&self) -> u64 {
+        let cw = self.c_in.div_ceil(64);
+        let lens: Vec<usize> = (0..K * K)
+            .flat_map(|_| (0..cw).map(|c| (self.c_in - 64 * c).min(64)))
+            .collect();
+        let (mut i, mut cycles) = (0, 1u64);
+        while i < lens.len() {
+            i += if i + 1 < lens.len() && lens[i] + lens[i + 1] <= 64 {
+                2
+            } else {
+                1
+            };
+            cycles += 1;
+        }
+        cycles
+    }
+
+    /// Model of the engine's cycles for one image, from its first activation word entering the
+    /// engine to its last output word leaving (no back-pressure): loading the first two rows, building
+    /// the first window, then one pixel every `max(NF·A·SF, A·window_plane_cycles)` cycles, then
+    /// the pipeline tail and the last pixel's output words. Checked against the cycle-accurate runner
+    /// by `bench_conv util` and hdl/tests/conv.rs.
+    pub fn model_cycles(&self, p: &ConvParams) -> u64 {
+        let f = self.folding(p.pe, p.simd);
+        let a = self.a_in as u64;
+        let compute = (f.nf * f.sf) as u64 * a;
+        let build = a * self.window_plane_cycles();
+        let row = (self.w * f.cw_in) as u64 * a;
+        let startup = self.h.min(2) as u64 * row + build + 6;
+        let tail = 6 + (self.a_out as usize * f.cw_out) as u64;
+        startup + (self.h * self.w) as u64 * compute.max(build) + tail
+    }
+
     /// Words of the per-channel requantisation parameters on the stream (one per output channel).
     pub fn param_words(&self) -> usize {
         self.c_out
@@ -197,34 +233,6 @@ impl ConvLayer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn command_round_trip_and_folds() {
-        let l = ConvLayer {
-            c_in: 3,
-            c_out: 128,
-            h: 32,
-            w: 32,
-            a_in: 8,
-            a_out: 2,
-            pool: true,
-            sh: 17,
-            images: 300,
-        };
-        assert_eq!(ConvLayer::from_command_word(l.command_word()).unwrap(), l);
-        assert!(ConvLayer::from_command_word(l.command_word() ^ 1).is_err());
-        let f = l.folding(16, 64);
-        assert_eq!((f.nf, f.sf, f.cw_in, f.cw_out), (8, 1, 1, 2));
-        assert_eq!(l.ideal_cycles(16, 64), 32 * 32 * 8 * 8);
-        l.validate(&ConvParams::default()).unwrap();
-        let odd = ConvLayer { h: 31, ..l.clone() };
-        assert!(odd.validate(&ConvParams::default()).is_err());
-    }
-}
-
 /// The whole input stream of a layer: the command word, C_out requant parameter words, the packed
 /// weights (pack.rs layout), then every image's activations as bit-planes (bitplanes.rs layout).
 pub fn input_stream(
@@ -265,4 +273,32 @@ pub fn output_stream(l: &ConvLayer, outputs: &[Vec<u32>]) -> Result<Vec<u64>> {
         )?);
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_round_trip_and_folds() {
+        let l = ConvLayer {
+            c_in: 3,
+            c_out: 128,
+            h: 32,
+            w: 32,
+            a_in: 8,
+            a_out: 2,
+            pool: true,
+            sh: 17,
+            images: 300,
+        };
+        assert_eq!(ConvLayer::from_command_word(l.command_word()).unwrap(), l);
+        assert!(ConvLayer::from_command_word(l.command_word() ^ 1).is_err());
+        let f = l.folding(16, 64);
+        assert_eq!((f.nf, f.sf, f.cw_in, f.cw_out), (8, 1, 1, 2));
+        assert_eq!(l.ideal_cycles(16, 64), 32 * 32 * 8 * 8);
+        l.validate(&ConvParams::default()).unwrap();
+        let odd = ConvLayer { h: 31, ..l.clone() };
+        assert!(odd.validate(&ConvParams::default()).is_err());
+    }
 }

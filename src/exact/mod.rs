@@ -7,4 +7,5 @@ pub mod geometry;
 pub mod pack;
 pub mod pool;
 pub mod requant;
+pub mod update;
 pub mod xnor_conv;

@@ -1,0 +1,95 @@
+//! `bench_update`: updates per second of the fast direct-`simulate()` runner of the update unit (and of
+//! the golden model, for scale), and the Verilog export.
+//!
+//! ```text
+//! cargo run --release -p qtrain-hdl --bin bench_update -- [--beats N] [--mode r|sr|bc] [--verilog OUT.v]
+//! ```
+//! Default: 20 000 beats (320 000 updates) of SR on the binary grid at full speed, L = 16, Q2.14 weights,
+//! 8-bit steps. Every hardware output is compared with the golden model after timing.
+
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use qtrain::exact::update::{UpdateCommand, UpdateGrid, UpdateMode, UpdateUnitModel};
+use qtrain::hw::UpdateParams;
+use qtrain_hdl::update::runner::Traffic;
+use qtrain_hdl::update::verilog::update_unit_verilog;
+use qtrain_hdl::update::UpdateRunner;
+
+fn main() -> anyhow::Result<()> {
+    let mut beats = 20_000usize;
+    let mut mode = UpdateMode::Sr;
+    let mut verilog = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--beats" => beats = args.next().context("--beats N")?.parse()?,
+            "--mode" => {
+                mode = match args.next().context("--mode r|sr|bc")?.as_str() {
+                    "r" => UpdateMode::R,
+                    "sr" => UpdateMode::Sr,
+                    "bc" => UpdateMode::Bc,
+                    m => bail!("unknown mode {m}"),
+                }
+            }
+            "--verilog" => verilog = Some(args.next().context("--verilog OUT.v")?),
+            _ => bail!("usage: bench_update [--beats N] [--mode r|sr|bc] [--verilog OUT.v]"),
+        }
+    }
+    let p = UpdateParams::default();
+    if let Some(path) = verilog {
+        let v = update_unit_verilog::<16, 16, 8>(&p)?;
+        std::fs::write(&path, v).with_context(|| format!("writing {path}"))?;
+        println!("wrote {path}");
+        return Ok(());
+    }
+    let c = UpdateCommand {
+        mode,
+        grid: UpdateGrid::Binary,
+        reseed: Some(2017),
+        ..Default::default()
+    };
+    // Deterministic stimulus (SplitMix64).
+    let mut s = 1u64;
+    let mut next = || {
+        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let n = beats * p.lanes;
+    let w: Vec<i64> = (0..n).map(|_| (next() % 65536) as i64 - 32768).collect();
+    let u: Vec<i64> = (0..n).map(|_| (next() % 256) as i64 - 128).collect();
+
+    let mut r = UpdateRunner::<16, 16, 8>::new(&p)?;
+    r.command(c.encode(&p)?)?;
+    let c0 = r.cycles();
+    let t0 = Instant::now();
+    let (hw, _) = r.stream(&w, &u, &mut Traffic::full_speed())?;
+    let dt = t0.elapsed().as_secs_f64();
+    let cycles = r.cycles() - c0;
+
+    let mut m = UpdateUnitModel::new(&p)?;
+    m.command(&c)?;
+    let t1 = Instant::now();
+    let golden = m.run(&w, &u)?;
+    let dt_gold = t1.elapsed().as_secs_f64();
+    for (b, (g, h)) in golden.iter().zip(&hw).enumerate() {
+        for (l, o) in g.lanes.iter().enumerate() {
+            if o.w != h.w[l] || o.q != h.q[l] {
+                bail!("mismatch at update {}", b * p.lanes + l);
+            }
+        }
+    }
+    println!(
+        "mode {mode:?}, {n} updates ({beats} beats of {} lanes) in {cycles} cycles, {dt:.2} s: \
+         {:.0} updates/s, {:.0} cycles/s (rust-hdl direct simulate()); golden model {:.0} updates/s; \
+         all outputs equal",
+        p.lanes,
+        n as f64 / dt,
+        cycles as f64 / dt,
+        n as f64 / dt_gold
+    );
+    Ok(())
+}

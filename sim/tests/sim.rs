@@ -1,0 +1,311 @@
+//! End-to-end tests of the `sim` binary: the README's main job, both backends, back-pressure, the
+//! watchdog and bad input. They run the release binary cargo built for this test run.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn sim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sim-tests");
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+fn run_json(args: &[&str], name: &str) -> serde_json::Value {
+    let json = tmp(name);
+    let out = sim().args(args).arg("--json").arg(&json).output().unwrap();
+    assert!(
+        out.status.success(),
+        "sim {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
+/// The README's main command: full-size VGG-BC, one synthetic image, cycle-accurate, every layer
+/// bit-exact, and the engine busy ≥ 95 % of the time over the network.
+#[test]
+fn default_run_is_bit_exact_and_utilised() {
+    let r = run_json(&["--net", "vgg-bc"], "default.json");
+    assert_eq!(r["backend"], "rtl");
+    assert_eq!(r["all_match"], true);
+    let layers = r["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 6);
+    for l in layers {
+        assert_eq!(l["mismatches"], 0, "{l}");
+        assert!(l["values_checked"].as_u64().unwrap() > 0);
+        // one image per batch: the layer's weight load is included in its cycles
+        assert!(l["utilisation"].as_f64().unwrap() >= 0.90, "{l}");
+    }
+    assert!(
+        r["utilisation"].as_f64().unwrap() >= 0.95,
+        "{}",
+        r["utilisation"]
+    );
+}
+
+/// Both backends behind the same host driver agree with the golden model under random input gaps
+/// and output back-pressure, and the model backend reports exactly the ideal cycles.
+#[test]
+fn rtl_under_backpressure_and_model_agree_with_golden() {
+    let common = [
+        "--width", "0.125", "--images", "3", "--batch", "2", "--seed", "7",
+    ];
+    let mut rtl_args = common.to_vec();
+    rtl_args.extend(["--input-gap", "0.3", "--output-stall", "0.4"]);
+    let rtl = run_json(&rtl_args, "rtl-bp.json");
+    let mut model_args = common.to_vec();
+    model_args.extend(["--backend", "model"]);
+    let model = run_json(&model_args, "model.json");
+    for r in [&rtl, &model] {
+        assert_eq!(r["all_match"], true, "{r}");
+        assert_eq!(r["images"], 3);
+    }
+    for (a, b) in rtl["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(model["layers"].as_array().unwrap())
+    {
+        assert_eq!(a["values_checked"], b["values_checked"]);
+        assert_eq!(a["words_out"], b["words_out"]);
+        assert_eq!(b["cycles"], b["ideal_cycles"]);
+        assert!(a["cycles"].as_u64().unwrap() > a["ideal_cycles"].as_u64().unwrap());
+    }
+}
+
+/// A run whose output is almost never read stops with the watchdog's diagnosis, not a hang.
+#[test]
+fn watchdog_names_the_stalled_stream() {
+    let out = sim()
+        .args([
+            "--width",
+            "0.125",
+            "--output-stall",
+            "0.9999",
+            "--watchdog",
+            "300",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("watchdog: no stream moved for 300 cycles"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stalled") && err.contains("conv engine"),
+        "{err}"
+    );
+    assert!(err.contains("output words received"), "{err}");
+}
+
+/// `--vcd` writes a waveform of the first layer that names the engine's stream ports.
+#[test]
+fn vcd_of_the_first_layer() {
+    let vcd = tmp("first.vcd");
+    let out = sim()
+        .args(["--width", "0.125", "--vcd"])
+        .arg(&vcd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&vcd).unwrap();
+    assert!(text.contains("$enddefinitions"));
+    assert!(text.contains("in_valid") && text.contains("out_ready"));
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    for (args, needle) in [
+        (
+            vec!["--net", "alexnet"],
+            "unknown or unsupported net 'alexnet'",
+        ),
+        (vec!["--width=-1"], "--width must be a positive number"),
+        (vec!["--act-bits", "9"], "--act-bits 9 is outside"),
+        (
+            vec!["--input-gap", "1.5"],
+            "--input-gap 1.5 must be a probability",
+        ),
+        (vec!["--hw", "/nonexistent/hw.toml"], "/nonexistent/hw.toml"),
+    ] {
+        let out = sim().args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+/// Real CIFAR-10 test images through every layer, bit-exact under back-pressure
+/// (needs `$QTRAIN_CIFAR10`, which `.ci/run` prepares from ../shared/data).
+#[test]
+fn real_cifar_images_are_bit_exact() {
+    let Some(dir) = std::env::var_os("QTRAIN_CIFAR10") else {
+        eprintln!("skipping: QTRAIN_CIFAR10 not set (../shared/data absent)");
+        return;
+    };
+    let dir = dir.to_string_lossy().into_owned();
+    let r = run_json(
+        &[
+            "--width",
+            "0.25",
+            "--data",
+            &dir,
+            "--images",
+            "3",
+            "--batch",
+            "3",
+            "--input-gap",
+            "0.2",
+            "--output-stall",
+            "0.2",
+        ],
+        "real.json",
+    );
+    assert_eq!(r["all_match"], true, "{r}");
+    assert_eq!(r["images"], 3);
+}
+
+fn tool(name: &str) -> Command {
+    // CI installs these (.ci/run); a missing tool is a failure that names it, not a skip.
+    let probe = Command::new(name).arg("-V").output();
+    assert!(
+        probe.is_ok(),
+        "{name} is not installed: it is needed to check the exported Verilog (apt-get install -y iverilog verilator)"
+    );
+    Command::new(name)
+}
+
+/// `sim export` writes Verilog that Icarus runs bit-exact on the golden vectors (with random gaps and
+/// back-pressure from the generated bench), and that lints clean under Verilator together with the
+/// AXI4-Stream board wrapper.
+#[test]
+fn exported_verilog_cosimulates_in_icarus_and_lints() {
+    let dir = tmp("export");
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = sim().arg("export").arg("--out").arg(&dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "qtrain_conv_engine.v",
+        "qtrain_update_unit.v",
+        "params.toml",
+        "conv_in.hex",
+        "conv_out.hex",
+        "tb_conv.v",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let c = tool("iverilog")
+        .current_dir(&dir)
+        .args([
+            "-g2005",
+            "-o",
+            "tb.vvp",
+            "tb_conv.v",
+            "qtrain_conv_engine.v",
+        ])
+        .output()
+        .unwrap();
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let r = Command::new("vvp")
+        .current_dir(&dir)
+        .args(["-n", "tb.vvp"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&r.stdout);
+    assert!(log.contains("PASS 36 words"), "Icarus co-simulation: {log}");
+    let wrapper = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../bitstreams/rtl/qtrain_accel_axis.v"
+    );
+    for (top, files) in [
+        (
+            "qtrain_accel_axis",
+            vec![
+                wrapper.to_string(),
+                dir.join("qtrain_conv_engine.v").display().to_string(),
+            ],
+        ),
+        (
+            "qtrain_update_unit",
+            vec![dir.join("qtrain_update_unit.v").display().to_string()],
+        ),
+    ] {
+        let l = tool("verilator")
+            .args([
+                "--lint-only",
+                "-Wall",
+                "-Wno-WIDTH",
+                "-Wno-DECLFILENAME",
+                "--top-module",
+                top,
+            ])
+            .args(&files)
+            .output()
+            .unwrap();
+        assert!(
+            l.status.success(),
+            "verilator lint of {top}: {}",
+            String::from_utf8_lossy(&l.stderr)
+        );
+    }
+}
+
+/// The generated Verilog of the small (P=4, S=64) engine is pinned: a change to the hardware shows up
+/// as a reviewable diff. Regenerate with `QTRAIN_BLESS=1 cargo test -p qtrain-sim --release expect`.
+#[test]
+fn expect_small_engine_verilog() {
+    let hw = tmp("small.toml");
+    std::fs::write(&hw, "[conv]\npe = 4\nsimd = 64\n").unwrap();
+    let dir = tmp("export-small");
+    let out = sim()
+        .args(["export", "--hw"])
+        .arg(&hw)
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = std::fs::read_to_string(dir.join("qtrain_conv_engine.v")).unwrap();
+    let pinned = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/expect/qtrain_conv_engine_p4_s64.v"
+    );
+    if std::env::var_os("QTRAIN_BLESS").is_some() {
+        std::fs::write(pinned, &got).unwrap();
+    }
+    let want =
+        std::fs::read_to_string(pinned).expect("pinned Verilog missing: run with QTRAIN_BLESS=1");
+    if got != want {
+        let line = got
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "exported Verilog differs from {pinned} at line {}: got {:?}, pinned {:?} (QTRAIN_BLESS=1 to accept)",
+            line + 1,
+            got.lines().nth(line),
+            want.lines().nth(line)
+        );
+    }
+}
