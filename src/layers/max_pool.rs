@@ -1,0 +1,81 @@
+//! 2×2 max pooling with stride 2 on `(N, C, H, W)` (H, W even), as VGG-BC uses after each pair of convs.
+
+use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
+
+use super::{Layer, Real};
+
+/// Max over each 2×2 window; the backward routes the gradient to the (first) maximum.
+#[derive(Default)]
+pub struct MaxPool2 {
+    argmax: Option<(Vec<u8>, Vec<usize>)>, // (winner 0..4 per output, input shape)
+}
+
+impl MaxPool2 {
+    /// A 2×2/s2 pool.
+    pub fn new() -> Self {
+        Self { argmax: None }
+    }
+}
+
+impl<T: Real> Layer<T> for MaxPool2 {
+    fn forward(&mut self, x: ArrayD<T>, train: bool) -> ArrayD<T> {
+        let shape = x.shape().to_vec();
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3]);
+        let (ho, wo) = (h / 2, w / 2);
+        let x = super::standard(x);
+        let xs = x.as_slice().expect("contiguous");
+        let mut y = vec![T::zero(); n * c * ho * wo];
+        let mut arg = vec![0u8; n * c * ho * wo];
+        y.par_chunks_mut(ho * wo)
+            .zip(arg.par_chunks_mut(ho * wo))
+            .zip(xs.par_chunks(h * w))
+            .for_each(|((yp, ap), xp)| {
+                for i in 0..ho {
+                    for j in 0..wo {
+                        let idx = [
+                            2 * i * w + 2 * j,
+                            2 * i * w + 2 * j + 1,
+                            (2 * i + 1) * w + 2 * j,
+                            (2 * i + 1) * w + 2 * j + 1,
+                        ];
+                        let mut best = 0;
+                        for (t, &k) in idx.iter().enumerate().skip(1) {
+                            if xp[k] > xp[idx[best]] {
+                                best = t;
+                            }
+                        }
+                        yp[i * wo + j] = xp[idx[best]];
+                        ap[i * wo + j] = best as u8;
+                    }
+                }
+            });
+        if train {
+            self.argmax = Some((arg, shape));
+        }
+        ArrayD::from_shape_vec(IxDyn(&[n, c, ho, wo]), y).expect("shape")
+    }
+
+    fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
+        let (arg, shape) = self
+            .argmax
+            .take()
+            .expect("pool backward without a training forward");
+        let (h, w) = (shape[2], shape[3]);
+        let (ho, wo) = (h / 2, w / 2);
+        let dy = super::standard(dy);
+        let mut dx = vec![T::zero(); shape.iter().product()];
+        dx.par_chunks_mut(h * w)
+            .zip(arg.par_chunks(ho * wo))
+            .zip(dy.as_slice().expect("contiguous").par_chunks(ho * wo))
+            .for_each(|((dp, ap), gp)| {
+                for i in 0..ho {
+                    for j in 0..wo {
+                        let t = ap[i * wo + j] as usize;
+                        dp[(2 * i + t / 2) * w + 2 * j + t % 2] = gp[i * wo + j];
+                    }
+                }
+            });
+        ArrayD::from_shape_vec(IxDyn(&shape), dx).expect("shape")
+    }
+}

@@ -1,0 +1,44 @@
+//! BinaryConnect's VGG-like CIFAR net (TRAIN_SPEC): three stages of two 3×3 convs (conv → BN → ReLU),
+//! each stage ending in a 2×2 max-pool after the ReLU; flatten; two hidden fc (Linear without bias →
+//! BN1d → ReLU); a last Linear with bias.
+
+use super::NetSpec;
+use crate::layers::{BatchNorm, Conv2d, Flatten, Layer, Linear, MaxPool2, Real, Relu};
+
+/// The layer list for `spec` (weights zero; [`super::Net::new`] initialises them).
+pub fn build<T: Real + 'static>(spec: &NetSpec) -> Vec<(String, Box<dyn Layer<T>>)> {
+    let mut v: Vec<(String, Box<dyn Layer<T>>)> = Vec::new();
+    let mut cin = 3;
+    let mut i = 0;
+    for (stage, &c) in [128usize, 256, 512].iter().enumerate() {
+        let c = spec.ch(c);
+        for _ in 0..2 {
+            i += 1;
+            v.push((
+                format!("conv{i}"),
+                Box::new(Conv2d::<T>::new(cin, c, 3, 1, 1)),
+            ));
+            v.push((format!("bn{i}"), Box::new(BatchNorm::<T>::new(c))));
+            v.push((format!("relu{i}"), Box::new(Relu::<T>::new())));
+            cin = c;
+        }
+        v.push((format!("pool{}", stage + 1), Box::new(MaxPool2::new())));
+    }
+    v.push(("flatten".into(), Box::new(Flatten::new())));
+    let mut fin = cin * 4 * 4;
+    let hidden = spec.ch(1024);
+    for j in 1..=2 {
+        v.push((
+            format!("fc{j}"),
+            Box::new(Linear::<T>::new(fin, hidden, false)),
+        ));
+        v.push((format!("bnfc{j}"), Box::new(BatchNorm::<T>::new(hidden))));
+        v.push((format!("relufc{j}"), Box::new(Relu::<T>::new())));
+        fin = hidden;
+    }
+    v.push((
+        "fc3".into(),
+        Box::new(Linear::<T>::new(fin, spec.classes, true)),
+    ));
+    v
+}

@@ -1,0 +1,73 @@
+//! `qtrain bench`: training throughput (images/s) of full training steps — forward, backward and the
+//! method's update — on a fixed synthetic batch, so it needs no data set and measures only compute.
+
+use std::time::Instant;
+
+use ndarray::{ArrayD, IxDyn};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::layers::softmax_cross_entropy;
+use crate::models::{Net, NetSpec};
+use crate::optim::{Method, Optimizer};
+use crate::quant::Grid;
+
+/// One method's measurement.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BenchResult {
+    /// Method name.
+    pub method: String,
+    /// Images per timed step.
+    pub batch: usize,
+    /// Timed steps.
+    pub steps: usize,
+    /// Wall seconds of the timed steps.
+    pub seconds: f64,
+    /// batch·steps / seconds.
+    pub images_per_second: f64,
+    /// CPU seconds (all threads) of the timed steps, where the OS reports them (Linux).
+    pub cpu_seconds: Option<f64>,
+}
+
+/// This process's user + system CPU seconds from `/proc/self/stat` (Linux, USER_HZ = 100), so that a
+/// benchmark on shared cores can say how much CPU it actually got.
+pub fn process_cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Time `steps` training steps (after one untimed warm-up step) of `spec` with `method`.
+pub fn bench(spec: NetSpec, method: Method, batch: usize, steps: usize) -> BenchResult {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let x = ArrayD::from_shape_fn(IxDyn(&[batch, 3, 32, 32]), |_| rng.gen::<f32>() * 2.0 - 1.0);
+    let labels: Vec<u16> = (0..batch)
+        .map(|_| rng.gen_range(0..spec.classes as u16))
+        .collect();
+    let mut net = Net::<f32>::new(spec, 0);
+    let mut opt = Optimizer::new(method, Grid::Binary, 1.0, net.params());
+    let mut step = |net: &mut Net<f32>| {
+        let logits = net.forward(x.clone(), true);
+        let (_, d, _) = softmax_cross_entropy(&logits, &labels);
+        net.backward(d);
+        opt.step(net.params(), 0.01);
+    };
+    step(&mut net);
+    let cpu0 = process_cpu_seconds();
+    let t0 = Instant::now();
+    for _ in 0..steps {
+        step(&mut net);
+    }
+    let seconds = t0.elapsed().as_secs_f64();
+    let cpu_seconds = process_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
+    BenchResult {
+        method: method.name(),
+        batch,
+        steps,
+        seconds,
+        images_per_second: (batch * steps) as f64 / seconds,
+        cpu_seconds,
+    }
+}

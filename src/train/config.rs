@@ -1,0 +1,76 @@
+//! Everything that defines a training run, saved in every checkpoint and in summary.json.
+
+use serde::{Deserialize, Serialize};
+
+use crate::models::NetSpec;
+use crate::optim::Method;
+use crate::quant::Grid;
+
+/// A run's configuration (what `qtrain train` flags turn into).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Network (name, width, classes).
+    pub net: NetSpec,
+    /// Training method.
+    pub method: Method,
+    /// Weight grid of R/SR/BC (binary by default).
+    pub grid: Grid,
+    /// BC forward with Qs instead of Qd.
+    pub bc_stochastic: bool,
+    /// Total epochs E (the schedule depends on it).
+    pub epochs: usize,
+    /// Mini-batch size.
+    pub batch: usize,
+    /// Base learning rate.
+    pub lr: f64,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Use only the first N training images.
+    pub train_limit: Option<usize>,
+    /// Scale of the initial conv weights / BC buffer.
+    pub latent_init: f32,
+    /// The data directory (informational; resume does not require the same path).
+    pub data: String,
+}
+
+/// One line of metrics.csv.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Learning rate used.
+    pub lr: f64,
+    /// Mean training loss over the epoch's batches.
+    pub train_loss: f64,
+    /// Training error % (on augmented images, train-mode BN, during the epoch).
+    pub train_error: f64,
+    /// Test error % (eval-mode BN, quantized weights).
+    pub test_error: f64,
+    /// Wall-clock seconds of the epoch (training + evaluation).
+    pub seconds: f64,
+    /// Training images per second.
+    pub images_per_second: f64,
+}
+
+/// summary.json.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Summary {
+    /// The run's configuration.
+    pub config: TrainConfig,
+    /// Epochs finished.
+    pub epochs_done: usize,
+    /// Whether all epochs are done.
+    pub complete: bool,
+    /// Test error % after the last finished epoch.
+    pub final_test_error: f64,
+    /// Lowest test error % seen.
+    pub best_test_error: f64,
+    /// Epoch (1-based) of the best test error.
+    pub best_epoch: usize,
+    /// Training images per epoch.
+    pub train_images: usize,
+    /// Test images.
+    pub test_images: usize,
+    /// Total seconds over all epochs (including those before a resume).
+    pub seconds: f64,
+}

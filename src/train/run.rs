@@ -1,0 +1,407 @@
+//! The training loop of `qtrain train`: epochs of shuffled, augmented mini-batches, the method's step,
+//! evaluation on the full test set, metrics.csv + summary.json + an atomic checkpoint after every
+//! epoch, `--resume`, and a stop with a clear message on a NaN/∞ loss (the last checkpoint is kept).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::checkpoint::{self, Header};
+use super::config::{EpochMetrics, Summary, TrainConfig};
+use super::input::{self, Purpose};
+use super::schedule::lr_at;
+use crate::data::{CifarSplits, Dataset};
+use crate::error::{QtrainError, Result};
+use crate::layers::softmax_cross_entropy;
+use crate::models::Net;
+use crate::optim::Optimizer;
+
+/// Knobs that change how a run is executed but not its result.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Continue from `out/checkpoint.bin` if it exists.
+    pub resume: bool,
+    /// Stop (as if killed) after this many finished epochs in total — for tests of resume.
+    pub stop_after_epochs: Option<usize>,
+    /// Make the loss NaN at (1-based epoch, 1-based batch) — for tests of the NaN stop.
+    pub inject_nan: Option<(usize, usize)>,
+    /// No progress bar or per-epoch lines.
+    pub quiet: bool,
+}
+
+/// A network with its optimizer and history: the whole state of a run.
+pub struct Trainer {
+    /// Configuration.
+    pub config: TrainConfig,
+    /// The network (f32).
+    pub net: Net<f32>,
+    /// Optimizer and method state.
+    pub opt: Optimizer,
+    /// Finished epochs' metrics.
+    pub history: Vec<EpochMetrics>,
+}
+
+/// Images a batch must have for BatchNorm's statistics: a last batch with fewer is skipped.
+pub const MIN_BATCH: usize = 2;
+/// Test images per evaluation forward.
+pub const EVAL_BATCH: usize = 500;
+
+impl Trainer {
+    /// A fresh run: seeded network and method initialisation.
+    pub fn new(config: TrainConfig) -> Self {
+        let mut net = Net::<f32>::new(config.net, config.seed);
+        let mut opt = Optimizer::new(config.method, config.grid, config.latent_init, net.params());
+        opt.bc_stochastic = config.bc_stochastic;
+        Self {
+            config,
+            net,
+            opt,
+            history: Vec::new(),
+        }
+    }
+
+    /// Every tensor of the state, named, in checkpoint order (copies: taken once per epoch).
+    fn tensors(&mut self) -> Vec<(String, Vec<f32>)> {
+        let mut out = Vec::new();
+        for p in self.net.params() {
+            out.push((
+                format!("param.{}", p.name),
+                p.value.iter().copied().collect(),
+            ));
+        }
+        for b in self.net.buffers() {
+            out.push((
+                format!("buffer.{}", b.name),
+                b.value.iter().copied().collect(),
+            ));
+        }
+        for (n, s) in self.opt.state() {
+            out.push((format!("opt.{n}"), s.to_vec()));
+        }
+        out
+    }
+
+    /// Write `path` atomically with `epochs_done` epochs finished.
+    pub fn save(&mut self, path: &Path, epochs_done: usize) -> Result<()> {
+        let config = self.config.clone();
+        let history = self.history.clone();
+        let step = self.opt.t;
+        let tensors = self.tensors();
+        let header = Header {
+            config,
+            epochs_done,
+            step,
+            history,
+            tensors: tensors.iter().map(|(n, s)| (n.clone(), s.len())).collect(),
+        };
+        let data: Vec<&[f32]> = tensors.iter().map(|(_, s)| s.as_slice()).collect();
+        checkpoint::save(path, &header, &data)
+    }
+
+    /// Restore from a checkpoint file; returns the number of finished epochs.
+    pub fn load(path: &Path) -> Result<(Self, usize)> {
+        let (h, tensors) = checkpoint::load(path)?;
+        let mut t = Trainer::new(h.config.clone());
+        t.history = h.history.clone();
+        t.opt.t = h.step;
+        let mut map: std::collections::HashMap<String, Vec<f32>> = tensors.into_iter().collect();
+        let mut take = |name: String, dst: &mut [f32]| -> Result<()> {
+            let v = map.remove(&name).ok_or_else(|| {
+                QtrainError::bad_data(path, format!("checkpoint lacks tensor {name}"))
+            })?;
+            if v.len() != dst.len() {
+                return Err(QtrainError::bad_data(
+                    path,
+                    format!(
+                        "tensor {name} has {} values, the network needs {}",
+                        v.len(),
+                        dst.len()
+                    ),
+                ));
+            }
+            dst.copy_from_slice(&v);
+            Ok(())
+        };
+        for p in t.net.params() {
+            take(
+                format!("param.{}", p.name),
+                p.value.as_slice_mut().expect("contiguous"),
+            )?;
+        }
+        for b in t.net.buffers() {
+            take(
+                format!("buffer.{}", b.name),
+                b.value.as_slice_mut().expect("contiguous"),
+            )?;
+        }
+        for (n, v) in t.opt.state_mut() {
+            take(format!("opt.{n}"), v)?;
+        }
+        Ok((t, h.epochs_done))
+    }
+
+    /// Test error % on `split` (eval-mode BN, the forward weights the method trains).
+    pub fn evaluate(&mut self, split: &Dataset) -> f64 {
+        let idx: Vec<usize> = (0..split.len()).collect();
+        let mut wrong = 0;
+        for chunk in idx.chunks(EVAL_BATCH) {
+            let x = input::batch(split, chunk, None);
+            let logits = self.net.forward(x, false);
+            let labels: Vec<u16> = chunk.iter().map(|&i| split.labels[i]).collect();
+            wrong += softmax_cross_entropy(&logits, &labels).2;
+        }
+        100.0 * wrong as f64 / split.len().max(1) as f64
+    }
+
+    /// Train epoch `e` (0-based). Returns (mean loss, train error %, images) or the NaN error.
+    pub fn train_epoch(
+        &mut self,
+        data: &Dataset,
+        e: usize,
+        inject_nan: Option<(usize, usize)>,
+        pb: &ProgressBar,
+    ) -> Result<(f64, f64, usize)> {
+        let c = &self.config;
+        let lr = lr_at(c.lr, e, c.epochs) as f32;
+        let order = input::epoch_order(data.len(), c.seed, e);
+        let augs = input::epoch_augments(data.len(), c.seed, e);
+        self.opt.reseed(input::stream(c.seed, e, Purpose::Rounding));
+        let batch = c.batch;
+        let nb = order.len().div_ceil(batch);
+        let (mut loss_sum, mut wrong, mut seen, mut batches) = (0.0, 0usize, 0usize, 0usize);
+        for (b, idx) in order.chunks(batch).enumerate() {
+            if idx.len() < MIN_BATCH {
+                continue;
+            }
+            let x = input::batch(data, idx, Some(&augs));
+            let labels: Vec<u16> = idx.iter().map(|&i| data.labels[i]).collect();
+            if inject_nan == Some((e + 1, b + 1)) {
+                if let Some(p) = self.net.params().into_iter().last() {
+                    p.value.as_slice_mut().expect("contiguous")[0] = f32::NAN;
+                }
+            }
+            let logits = self.net.forward(x, true);
+            let (loss, dlogits, w) = softmax_cross_entropy(&logits, &labels);
+            if !loss.is_finite() {
+                return Err(QtrainError::Numeric(format!(
+                    "training loss is {loss} at epoch {}, batch {} of {nb}",
+                    e + 1,
+                    b + 1
+                )));
+            }
+            self.net.backward(dlogits);
+            self.opt.step(self.net.params(), lr);
+            loss_sum += loss;
+            wrong += w;
+            seen += idx.len();
+            batches += 1;
+            pb.inc(1);
+        }
+        Ok((
+            loss_sum / batches.max(1) as f64,
+            100.0 * wrong as f64 / seen.max(1) as f64,
+            seen,
+        ))
+    }
+}
+
+/// Paths of a run's files.
+pub struct RunFiles {
+    /// out/checkpoint.bin
+    pub checkpoint: PathBuf,
+    /// out/metrics.csv
+    pub metrics: PathBuf,
+    /// out/summary.json
+    pub summary: PathBuf,
+}
+
+impl RunFiles {
+    /// The files under `out`.
+    pub fn new(out: &Path) -> Self {
+        Self {
+            checkpoint: out.join("checkpoint.bin"),
+            metrics: out.join("metrics.csv"),
+            summary: out.join("summary.json"),
+        }
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| QtrainError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| QtrainError::io(path, e))
+}
+
+/// metrics.csv text for a history.
+pub fn metrics_csv(history: &[EpochMetrics]) -> String {
+    let mut s =
+        String::from("epoch,lr,train_loss,train_error,test_error,seconds,images_per_second\n");
+    for m in history {
+        s.push_str(&format!(
+            "{},{},{:.6},{:.4},{:.4},{:.3},{:.1}\n",
+            m.epoch,
+            m.lr,
+            m.train_loss,
+            m.train_error,
+            m.test_error,
+            m.seconds,
+            m.images_per_second
+        ));
+    }
+    s
+}
+
+fn summary_of(t: &Trainer, data: &CifarSplits, train_images: usize) -> Summary {
+    let h = &t.history;
+    let (best_epoch, best) = h
+        .iter()
+        .map(|m| (m.epoch, m.test_error))
+        .fold((0, f64::INFINITY), |a, b| if b.1 < a.1 { b } else { a });
+    Summary {
+        config: t.config.clone(),
+        epochs_done: h.len(),
+        complete: h.len() >= t.config.epochs,
+        final_test_error: h.last().map_or(f64::NAN, |m| m.test_error),
+        best_test_error: best,
+        best_epoch,
+        train_images,
+        test_images: data.test.len(),
+        seconds: h.iter().map(|m| m.seconds).sum(),
+    }
+}
+
+fn differs(a: &TrainConfig, b: &TrainConfig) -> Option<String> {
+    let mut a = a.clone();
+    a.data = b.data.clone();
+    (a != *b).then(|| {
+        format!(
+            "the checkpoint was made with {} and the flags ask for {}",
+            serde_json::to_string(b).unwrap_or_default(),
+            serde_json::to_string(&a).unwrap_or_default()
+        )
+    })
+}
+
+/// Run (or resume) a training run into `out`. Returns the summary written to summary.json.
+pub fn run(
+    config: TrainConfig,
+    data: &CifarSplits,
+    out: &Path,
+    opts: &RunOptions,
+) -> Result<Summary> {
+    std::fs::create_dir_all(out).map_err(|e| QtrainError::io(out, e))?;
+    let files = RunFiles::new(out);
+    let mut train = data.train.clone();
+    if let Some(n) = config.train_limit {
+        train.truncate(n);
+    }
+    if train.len() < MIN_BATCH {
+        return Err(QtrainError::Config {
+            field: "train-limit".into(),
+            msg: format!(
+                "need at least {MIN_BATCH} training images, have {}",
+                train.len()
+            ),
+        });
+    }
+    let (mut t, mut done) = if opts.resume && files.checkpoint.is_file() {
+        let (t, done) = Trainer::load(&files.checkpoint)?;
+        if let Some(msg) = differs(&config, &t.config) {
+            return Err(QtrainError::Config {
+                field: "resume".into(),
+                msg,
+            });
+        }
+        (t, done)
+    } else {
+        if opts.resume && !opts.quiet {
+            eprintln!("no checkpoint in {}: starting from epoch 1", out.display());
+        }
+        (Trainer::new(config), 0)
+    };
+    let epochs = t.config.epochs;
+    let nb = train.len() / t.config.batch + usize::from(train.len() % t.config.batch >= MIN_BATCH);
+    let pb = if opts.quiet {
+        ProgressBar::hidden()
+    } else {
+        let pb =
+            ProgressBar::with_draw_target(Some((epochs * nb) as u64), ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} batches, {per_sec}, elapsed {elapsed}, ETA {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        pb.set_position((done * nb) as u64);
+        pb.reset_eta();
+        pb
+    };
+    let stop = opts.stop_after_epochs.unwrap_or(usize::MAX);
+    while done < epochs && done < stop {
+        let e = done;
+        let lr = lr_at(t.config.lr, e, epochs);
+        pb.set_message(format!(
+            "{} {} epoch {}/{epochs}",
+            t.config.net.kind.name(),
+            t.config.method.name(),
+            e + 1
+        ));
+        let t0 = Instant::now();
+        let (loss, train_err, seen) = match t.train_epoch(&train, e, opts.inject_nan, &pb) {
+            Ok(r) => r,
+            Err(err) => {
+                pb.abandon();
+                let kept = if files.checkpoint.is_file() {
+                    format!(
+                        "the last good checkpoint ({done} epochs) is kept at {}",
+                        files.checkpoint.display()
+                    )
+                } else {
+                    "no checkpoint had been written yet".into()
+                };
+                let what = match err {
+                    QtrainError::Numeric(m) => m,
+                    other => return Err(other),
+                };
+                return Err(QtrainError::Numeric(format!("{what}; stopped, {kept}")));
+            }
+        };
+        let train_secs = t0.elapsed().as_secs_f64();
+        let test_error = t.evaluate(&data.test);
+        let secs = t0.elapsed().as_secs_f64();
+        let m = EpochMetrics {
+            epoch: e + 1,
+            lr,
+            train_loss: loss,
+            train_error: train_err,
+            test_error,
+            seconds: secs,
+            images_per_second: seen as f64 / train_secs.max(1e-9),
+        };
+        if !opts.quiet {
+            pb.println(format!(
+                "epoch {}/{epochs} lr {lr} loss {loss:.4} train error {train_err:.2}% test error {test_error:.2}% \
+                 {secs:.1} s ({:.0} images/s)",
+                e + 1,
+                m.images_per_second
+            ));
+        }
+        t.history.push(m);
+        done += 1;
+        t.save(&files.checkpoint, done)?;
+        write_atomic(&files.metrics, metrics_csv(&t.history).as_bytes())?;
+        let s = summary_of(&t, data, train.len());
+        let js = serde_json::to_string_pretty(&s)
+            .map_err(|e| QtrainError::bad_data(&files.summary, e.to_string()))?;
+        write_atomic(&files.summary, js.as_bytes())?;
+    }
+    pb.finish_and_clear();
+    let s = summary_of(&t, data, train.len());
+    let js = serde_json::to_string_pretty(&s)
+        .map_err(|e| QtrainError::bad_data(&files.summary, e.to_string()))?;
+    write_atomic(&files.metrics, metrics_csv(&t.history).as_bytes())?;
+    write_atomic(&files.summary, js.as_bytes())?;
+    Ok(s)
+}
