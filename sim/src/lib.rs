@@ -12,3 +12,4 @@ pub mod plan;
 pub mod report;
 pub mod rtl_backend;
 pub mod stream;
+pub mod trained;

@@ -14,6 +14,7 @@ use qtrain_sim::plan::NetPlan;
 use qtrain_sim::report::RunReport;
 use qtrain_sim::rtl_backend::RtlDevice;
 use qtrain_sim::stream::{StreamDevice, Traffic};
+use qtrain_sim::trained::TrainedModel;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Backend {
@@ -61,6 +62,10 @@ struct Args {
     /// Real CIFAR-10/100 directory: stream the first --images test images instead of synthetic ones.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// A trained model (`qtrain export` directory): its binary conv weights and BN run on the engine,
+    /// its linear layers on the host; with --data, top-1 accuracy of both paths is reported.
+    #[arg(long)]
+    weights: Option<PathBuf>,
     /// Images to stream (synthetic unless --data is given).
     #[arg(long, default_value_t = 1)]
     images: usize,
@@ -174,7 +179,7 @@ fn run(args: Args) -> Result<()> {
     if args.vcd.is_some() && args.backend == Backend::Model {
         bail!("--vcd needs --backend rtl (the model backend has no waveform)");
     }
-    let raw: Vec<Vec<u8>> = match &args.data {
+    let (raw, labels): (Vec<Vec<u8>>, Option<Vec<u16>>) = match &args.data {
         Some(dir) => {
             let test = qtrain::data::load_cifar(dir)?.test;
             if test.len() < args.images {
@@ -185,9 +190,21 @@ fn run(args: Args) -> Result<()> {
                     args.images
                 );
             }
-            (0..args.images).map(|i| test.image(i).to_vec()).collect()
+            (
+                (0..args.images).map(|i| test.image(i).to_vec()).collect(),
+                Some(test.labels[..args.images].to_vec()),
+            )
         }
-        None => synthetic_images(args.images, args.seed),
+        None => (synthetic_images(args.images, args.seed), None),
+    };
+    let mut model = match &args.weights {
+        Some(dir) => Some(TrainedModel::load(
+            dir,
+            &plan,
+            args.width,
+            &raw[..raw.len().min(256)],
+        )?),
+        None => None,
     };
     let images: Vec<Vec<u32>> = raw.iter().map(|i| planar_to_hwc(i)).collect();
     let pb = ProgressBar::new((plan.convs.len() * args.images.div_ceil(args.batch)) as u64);
@@ -196,9 +213,13 @@ fn run(args: Args) -> Result<()> {
     )?);
     let t0 = Instant::now();
     let mut layers: Vec<qtrain_sim::driver::LayerReport> = Vec::new();
-    let mut params = ParamSource::Synthetic { seed: args.seed };
-    for batch in images.chunks(args.batch) {
-        let (reps, _) = run_batch(
+    let mut params = match &model {
+        Some(m) => ParamSource::Given(m.params.clone()),
+        None => ParamSource::Synthetic { seed: args.seed },
+    };
+    let (mut hw_correct, mut float_correct, mut agree) = (0usize, 0usize, 0usize);
+    for (bi, batch) in images.chunks(args.batch).enumerate() {
+        let (reps, last_acts) = run_batch(
             &plan,
             device.as_mut(),
             &mut params,
@@ -210,6 +231,23 @@ fn run(args: Args) -> Result<()> {
                 pb.inc(1);
             },
         )?;
+        if let (Some(m), Some(labels)) = (model.as_mut(), &labels) {
+            let lo = bi * args.batch;
+            let want = &labels[lo..lo + batch.len()];
+            let hw = m.host_predict(&plan, &last_acts);
+            let fl = m.float_predict(&raw[lo..lo + batch.len()]);
+            hw_correct += hw
+                .iter()
+                .zip(want)
+                .filter(|(p, y)| **p == **y as usize)
+                .count();
+            float_correct += fl
+                .iter()
+                .zip(want)
+                .filter(|(p, y)| **p == **y as usize)
+                .count();
+            agree += hw.iter().zip(&fl).filter(|(a, b)| a == b).count();
+        }
         if layers.is_empty() {
             layers = reps;
         } else {
@@ -228,7 +266,7 @@ fn run(args: Args) -> Result<()> {
         }
     }
     pb.finish_and_clear();
-    let report = RunReport::new(
+    let mut report = RunReport::new(
         args.net.clone(),
         args.width,
         device.backend(),
@@ -240,6 +278,11 @@ fn run(args: Args) -> Result<()> {
         layers,
         t0.elapsed().as_secs_f64(),
     );
+    if model.is_some() && labels.is_some() {
+        report.hw_accuracy = Some(hw_correct as f64 / args.images as f64);
+        report.float_accuracy = Some(float_correct as f64 / args.images as f64);
+        report.prediction_agreement = Some(agree as f64 / args.images as f64);
+    }
     print!("{}", report.table());
     if let Some(p) = &args.json {
         std::fs::write(p, serde_json::to_string_pretty(&report)?)

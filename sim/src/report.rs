@@ -43,6 +43,8 @@ pub struct RunReport {
     pub hw_accuracy: Option<f64>,
     /// Top-1 accuracy of the float golden model on the same images.
     pub float_accuracy: Option<f64>,
+    /// Fraction of images where the hardware path and the float model predict the same class.
+    pub prediction_agreement: Option<f64>,
 }
 
 impl RunReport {
@@ -83,6 +85,7 @@ impl RunReport {
             layers,
             hw_accuracy: None,
             float_accuracy: None,
+            prediction_agreement: None,
         }
     }
 
@@ -132,11 +135,16 @@ impl RunReport {
                 "MISMATCH"
             }
         );
-        if let (Some(h), Some(f)) = (self.hw_accuracy, self.float_accuracy) {
+        if let (Some(h), Some(f), Some(a)) = (
+            self.hw_accuracy,
+            self.float_accuracy,
+            self.prediction_agreement,
+        ) {
             s += &format!(
-                "top-1 accuracy: hardware path {:.2}%, float golden model {:.2}%\n",
+                "top-1 accuracy: hardware path {:.2}%, float golden model {:.2}%; same prediction on {:.2}% of images\n",
                 100.0 * h,
-                100.0 * f
+                100.0 * f,
+                100.0 * a
             );
         }
         s
