@@ -97,7 +97,7 @@ impl<const P: usize> Logic for FilterConstant<P> {
         let lp = addr_bits(P);
         Verilog::Custom(format!(
             "\
-{dec}{sink}(* ram_style = \"block\" *) reg [{wm}:0] mem [0:{dm}];
+{dec}{sink}reg [{wm}:0] mem [0:{dm}];
 reg [15:0] pop;
 wire unused_addr = &{{1'b0, rd_nf, fold, 1'b0}};
 initial pop = 16'd0;

@@ -113,7 +113,7 @@ impl<const P: usize> Logic for RequantUnit<P> {
         Verilog::Custom(format!(
             "\
 {dec}{sink}wire unused_rq = &{{1'b0, in_vals, wr_data[63:48], 1'b0}};
-(* ram_style = \"block\" *) reg [{pm}:0] prm [0:{dm}];
+reg [{pm}:0] prm [0:{dm}];
 reg [10:0] nf_c;
 reg [{pm}:0] row;
 initial begin nf_c = 11'd0; out_valid = 1'b0; end
