@@ -114,17 +114,22 @@ wire [15:0] pop_next = (ww_word == 8'd0 ? 16'd0 : pop) + {{9'd0, popcount64(wr_d
 wire signed [31:0] kval = ($signed({{16'd0, pop_next}}) - $signed({{17'd0, n_bits}})) * $signed({{23'd0, (9'd1 << a_in) - 9'd1}});
 wire [9:0] fold = ww_filter >> {lp_};
 wire [9:0] lane = ww_filter & 10'd{pmask};
+reg [{hm}:0] q;
 always @(posedge clock) begin
-    rd_data <= mem[rd_nf];
+    q <= mem[rd_nf];
     if (ww_en) begin
         pop <= pop_next;
-        if (ww_last) mem[fold][lane*64 +: 64] <= {{{{32{{kval[31]}}}}, kval}};
+        if (ww_last) mem[fold][lane*32 +: 32] <= kval;
     end
 end
+integer e;
+always @(*) for (e = 0; e < {np}; e = e + 1) rd_data[e*64 +: 64] = {{{{32{{q[e*32+31]}}}}, q[e*32 +: 32]}};
 ",
             dec = verilog_decode(sz.p, sz.s),
             sink = VERILOG_DECODE_SINK,
-            wm = P * 64 - 1,
+            wm = P * 32 - 1,
+            hm = P * 32 - 1,
+            np = P,
             dm = sz.nf_max - 1,
             lp_ = if P == 1 { 0 } else { lp },
             pmask = P - 1

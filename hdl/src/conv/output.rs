@@ -170,10 +170,41 @@ impl<const P: usize> Logic for OutputUnit<P> {
 
     fn hdl(&self) -> Verilog {
         let sz = self._s.sz.expect("OutputUnit::new");
+        let gext = |g: String| {
+            if P < 64 {
+                format!("{{{}'d0, {g}}}", 64 - P)
+            } else {
+                g
+            }
+        };
+        // One small memory per output bit-plane: one write port (the fold being packed), two reads
+        // (read-modify-write of that word, and the emitter), so it maps onto LUT RAM.
+        let mut planes = String::new();
+        let mut sel = String::new();
+        for j in 0..sz.a_max {
+            planes.push_str(&format!(
+                "\
+reg [63:0] ob{j} [0:{dm}];
+initial for (i = 0; i <= {dm}; i = i + 1) ob{j}[i] = 64'd0;
+wire [63:0] old{j} = ob{j}[w_at];
+wire [63:0] rd{j} = ob{j}[r_at];
+reg [{npm}:0] grp{j};
+always @(*) for (p{j} = 0; p{j} < {np}; p{j} = p{j} + 1)
+    grp{j}[p{j}] = ({{5'd0, nf_c}} * {np} + p{j} < c_out) && in_vals[p{j}*64 + {j}];
+wire [63:0] nw{j} = ((off == 6'd0) ? 64'd0 : old{j}) | ({g} << off);
+always @(posedge clock) if (!start && in_valid && {j} < a_out) ob{j}[w_at] <= nw{j};
+",
+                dm = 2 * sz.cwo_max - 1,
+                npm = P - 1,
+                np = P,
+                g = gext(format!("grp{j}"))
+            ));
+            sel.push_str(&format!("        4'd{j}: rdsel = rd{j};\n"));
+        }
+        let ints: Vec<String> = (0..sz.a_max).map(|j| format!("p{j}")).collect();
         Verilog::Custom(format!(
             "\
 {dec}{sink}wire unused_out = &{{1'b0, in_vals, 1'b0}};
-reg [63:0] ob [0:{dm}];
 reg wbuf, ebuf, ov, busy_r;
 reg [1:0] full;
 reg [10:0] nf_c;
@@ -181,30 +212,24 @@ reg [3:0] ej;
 reg [4:0] ek;
 reg [12:0] epix;
 reg [16:0] total;
-integer i;
+integer i, {ints};
 initial begin wbuf = 1'b0; ebuf = 1'b0; ov = 1'b0; busy_r = 1'b0; full = 2'b00; nf_c = 11'd0; ej = 4'd0; ek = 5'd0;
-    epix = 13'd0; total = 17'd0; freed = 1'b0; for (i = 0; i <= {dm}; i = i + 1) ob[i] = 64'd0; end
+    epix = 13'd0; total = 17'd0; freed = 1'b0; end
 wire [12:0] opix = pool ? ({{6'd0, h}} * {{6'd0, w}}) >> 2 : {{6'd0, h}} * {{6'd0, w}};
 wire [15:0] k_in = ({{5'd0, nf_c}} * 16'd{np}) >> 6;
 wire [5:0] off = nf_c * {np} % 64;
+wire [15:0] w_at = {{15'd0, wbuf}} * 16'd{cwo} + k_in;
+wire [15:0] r_at = {{15'd0, ebuf}} * 16'd{cwo} + {{11'd0, ek}};
+wire unused_at = &{{1'b0, w_at, r_at, 1'b0}};
 wire emit_go = !ov || o_ready;
 wire emit_now = emit_go && full[ebuf] && busy_r;
-wire [15:0] e_at = ({{15'd0, ebuf}} * 16'd{cwo} + {{11'd0, ek}}) * 16'd{amax} + {{12'd0, ej}};
 wire pix_end = (ek + 5'd1 == cw_out) && (ej + 4'd1 == a_out);
-wire unused_eat = &{{1'b0, e_at, 1'b0}};
-integer j, p;
-reg [63:0] word;
-reg [63:0] nw [0:{amx}];
-reg [{npm}:0] grp;
+{planes}reg [63:0] rdsel;
 always @(*) begin
-    for (j = 0; j < {amax}; j = j + 1) begin
-        for (p = 0; p < {np}; p = p + 1)
-            grp[p] = ({{5'd0, nf_c}} * {np} + p < c_out) && in_vals[p*64 + j];
-        word = (off == 6'd0) ? 64'd0 : ob[({{15'd0, wbuf}} * 16'd{cwo} + k_in) * 16'd{amax} + j];
-        nw[j] = word | ({gext} << off);
-    end
+    case (ej)
+{sel}        default: rdsel = 64'd0;
+    endcase
 end
-integer jj;
 always @(posedge clock) begin
     freed <= 1'b0;
     if (start) begin
@@ -213,7 +238,7 @@ always @(posedge clock) begin
     end else begin
         if (emit_go) begin
             if (emit_now) begin
-                o_data <= ob[e_at];
+                o_data <= rdsel;
                 o_last <= pix_end && (epix + 13'd1 == opix);
                 ov <= 1'b1;
                 if (ek + 5'd1 == cw_out) begin
@@ -229,8 +254,6 @@ always @(posedge clock) begin
             end else ov <= 1'b0;
         end
         if (in_valid) begin
-            for (jj = 0; jj < {amax}; jj = jj + 1)
-                if (jj < a_out) ob[({{15'd0, wbuf}} * 16'd{cwo} + k_in) * 16'd{amax} + jj] <= nw[jj];
             if (nf_c + 11'd1 == nf) begin nf_c <= 11'd0; full[wbuf] <= 1'b1; wbuf <= !wbuf; end
             else nf_c <= nf_c + 11'd1;
         end
@@ -243,17 +266,11 @@ end
 ",
             dec = verilog_decode(sz.p, sz.s),
             sink = VERILOG_DECODE_SINK,
-            dm = 2 * sz.cwo_max * sz.a_max - 1,
             np = P,
             cwo = sz.cwo_max,
-            amax = sz.a_max,
-            amx = sz.a_max - 1,
-            npm = P - 1,
-            gext = if P < 64 {
-                format!("{{{}'d0, grp}}", 64 - P)
-            } else {
-                "grp".to_string()
-            }
+            ints = ints.join(", "),
+            planes = planes,
+            sel = sel
         ))
     }
 }

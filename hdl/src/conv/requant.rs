@@ -115,8 +115,14 @@ impl<const P: usize> Logic for RequantUnit<P> {
 {dec}{sink}wire unused_rq = &{{1'b0, in_vals, wr_data[63:48], 1'b0}};
 reg [{pm}:0] prm [0:{dm}];
 reg [10:0] nf_c;
+reg [{pm}:0] row;
 initial begin nf_c = 11'd0; out_valid = 1'b0; end
-wire [{pm}:0] row = prm[nf_c];
+// registered (block-RAM) read, one fold ahead: the row of the fold after this one is read in the
+// cycle this one is consumed
+wire [10:0] nf_next = (nf_c + 11'd1 == nf) ? 11'd0 : nf_c + 11'd1;
+wire [10:0] rd_a = start ? 11'd0 : (in_valid ? nf_next : nf_c);
+always @(posedge clock) row <= prm[rd_a];
+wire unused_rda = &{{1'b0, rd_a, 1'b0}};
 reg [{om}:0] vals;
 reg signed [47:0] prod;
 reg signed [48:0] v;
@@ -139,7 +145,7 @@ always @(posedge clock) begin
     if (start) nf_c <= 11'd0;
     else if (in_valid) begin
         out_vals <= vals;
-        nf_c <= (nf_c + 11'd1 == nf) ? 11'd0 : nf_c + 11'd1;
+        nf_c <= nf_next;
     end
 end
 ",
