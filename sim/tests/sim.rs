@@ -309,3 +309,61 @@ fn expect_small_engine_verilog() {
         );
     }
 }
+
+/// A model exported by the golden model runs on the engine bit-exact; with real data both paths'
+/// accuracies and their agreement are reported.
+#[test]
+fn exported_model_runs_on_the_engine() {
+    use qtrain::models::{Net, NetSpec};
+    let dir = tmp("model-w0.125");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut net = Net::<f32>::new(NetSpec::new("vgg-bc", 0.125, 10).unwrap(), 3);
+    qtrain::train::export::export(&mut net, "bc-adam", qtrain::quant::Grid::Binary, &dir).unwrap();
+    let d = dir.display().to_string();
+    let r = run_json(
+        &[
+            "--width",
+            "0.125",
+            "--weights",
+            &d,
+            "--images",
+            "2",
+            "--batch",
+            "2",
+        ],
+        "weights.json",
+    );
+    assert_eq!(r["all_match"], true, "{r}");
+    assert!(r["hw_accuracy"].is_null(), "no labels without --data");
+    let wrong = sim()
+        .args(["--width", "0.25", "--weights", &d])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("at width 0.125"));
+    let Some(data) = std::env::var_os("QTRAIN_CIFAR10") else {
+        eprintln!("skipping the accuracy part: QTRAIN_CIFAR10 not set (../shared/data absent)");
+        return;
+    };
+    let data = data.to_string_lossy().into_owned();
+    let r = run_json(
+        &[
+            "--width",
+            "0.125",
+            "--weights",
+            &d,
+            "--data",
+            &data,
+            "--images",
+            "8",
+            "--batch",
+            "8",
+        ],
+        "weights-data.json",
+    );
+    assert_eq!(r["all_match"], true, "{r}");
+    for k in ["hw_accuracy", "float_accuracy", "prediction_agreement"] {
+        let v = r[k].as_f64().unwrap_or(-1.0);
+        assert!((0.0..=1.0).contains(&v), "{k} = {v}");
+    }
+}
