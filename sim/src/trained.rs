@@ -68,7 +68,7 @@ impl TrainedModel {
                 plan.net
             );
         }
-        let mut net = Net::<f32>::new(m.net.clone(), 0);
+        let mut net = Net::<f32>::new(m.net, 0);
         import(&mut net, dir)?;
         let host_from = net
             .layers
