@@ -310,7 +310,7 @@ def cmd_table1(args):
     xtr, ytr, xte, yte = load_cifar10(args.data, args.train_limit)
     classes = 10
     os.makedirs(args.out, exist_ok=True)
-    tag = f"{args.net}-w{args.width:g}"
+    tag = f"{args.net}-w{args.width:g}{args.suffix}"
     per_epoch = os.path.join(args.out, f"{args.prefix}-{tag}-epochs.csv")
     final = os.path.join(args.out, f"{args.prefix}-{tag}.csv")
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
@@ -431,6 +431,7 @@ def main(argv=None):
     t.add_argument("--train-limit", type=int, default=None, help="first N training records")
     t.add_argument("--methods", default="adam,r-adam,bc-adam,sr-adam")
     t.add_argument("--prefix", default="pytorch-crosscheck", help="output file name prefix")
+    t.add_argument("--suffix", default="", help="appended to the net tag in file names (parallel parts)")
     t.add_argument("--resume", action="store_true", help="skip methods already complete in the CSV")
     t.set_defaults(fn=cmd_table1)
 
