@@ -485,7 +485,7 @@ module qtrain_conv_engine$konst(clock,cmd,ww_en,ww_filter,ww_word,ww_last,wr_dat
     wire [8:0] wpf = (n_bits + 15'd63) >> 6;
     wire [14:0] rem = n_bits - ((sf - 15'd1) << 6);
     wire unused_decode = &{1'b0, c_in, c_out, h, w, a_in, a_out, pool, sh, images, n_bits, sf, nf, cw_in, cw_out, wpf, rem, cmd, 1'b0};
-    reg [255:0] mem [0:127];
+    reg [127:0] mem [0:127];
     reg [15:0] pop;
     wire unused_addr = &{1'b0, rd_nf, fold, 1'b0};
     initial pop = 16'd0;
@@ -502,13 +502,16 @@ module qtrain_conv_engine$konst(clock,cmd,ww_en,ww_filter,ww_word,ww_last,wr_dat
     wire signed [31:0] kval = ($signed({16'd0, pop_next}) - $signed({17'd0, n_bits})) * $signed({23'd0, (9'd1 << a_in) - 9'd1});
     wire [9:0] fold = ww_filter >> 2;
     wire [9:0] lane = ww_filter & 10'd3;
+    reg [127:0] q;
     always @(posedge clock) begin
-        rd_data <= mem[rd_nf];
+        q <= mem[rd_nf];
         if (ww_en) begin
             pop <= pop_next;
-            if (ww_last) mem[fold][lane*64 +: 64] <= {{32{kval[31]}}, kval};
+            if (ww_last) mem[fold][lane*32 +: 32] <= kval;
         end
     end
+    integer e;
+    always @(*) for (e = 0; e < 4; e = e + 1) rd_data[e*64 +: 64] = {{32{q[e*32+31]}}, q[e*32 +: 32]};
 endmodule // qtrain_conv_engine$konst
 
 
@@ -707,7 +710,6 @@ module qtrain_conv_engine$outu(clock,cmd,start,in_vals,in_valid,o_data,o_valid,o
     wire [14:0] rem = n_bits - ((sf - 15'd1) << 6);
     wire unused_decode = &{1'b0, c_in, c_out, h, w, a_in, a_out, pool, sh, images, n_bits, sf, nf, cw_in, cw_out, wpf, rem, cmd, 1'b0};
     wire unused_out = &{1'b0, in_vals, 1'b0};
-    reg [63:0] ob [0:127];
     reg wbuf, ebuf, ov, busy_r;
     reg [1:0] full;
     reg [10:0] nf_c;
@@ -715,30 +717,104 @@ module qtrain_conv_engine$outu(clock,cmd,start,in_vals,in_valid,o_data,o_valid,o
     reg [4:0] ek;
     reg [12:0] epix;
     reg [16:0] total;
-    integer i;
+    integer i, p0, p1, p2, p3, p4, p5, p6, p7;
     initial begin wbuf = 1'b0; ebuf = 1'b0; ov = 1'b0; busy_r = 1'b0; full = 2'b00; nf_c = 11'd0; ej = 4'd0; ek = 5'd0;
-        epix = 13'd0; total = 17'd0; freed = 1'b0; for (i = 0; i <= 127; i = i + 1) ob[i] = 64'd0; end
+        epix = 13'd0; total = 17'd0; freed = 1'b0; end
     wire [12:0] opix = pool ? ({6'd0, h} * {6'd0, w}) >> 2 : {6'd0, h} * {6'd0, w};
     wire [15:0] k_in = ({5'd0, nf_c} * 16'd4) >> 6;
     wire [5:0] off = nf_c * 4 % 64;
+    wire [15:0] w_at = {15'd0, wbuf} * 16'd8 + k_in;
+    wire [15:0] r_at = {15'd0, ebuf} * 16'd8 + {11'd0, ek};
+    wire unused_at = &{1'b0, w_at, r_at, 1'b0};
     wire emit_go = !ov || o_ready;
     wire emit_now = emit_go && full[ebuf] && busy_r;
-    wire [15:0] e_at = ({15'd0, ebuf} * 16'd8 + {11'd0, ek}) * 16'd8 + {12'd0, ej};
     wire pix_end = (ek + 5'd1 == cw_out) && (ej + 4'd1 == a_out);
-    wire unused_eat = &{1'b0, e_at, 1'b0};
-    integer j, p;
-    reg [63:0] word;
-    reg [63:0] nw [0:7];
-    reg [3:0] grp;
+    reg [63:0] ob0 [0:15];
+    initial for (i = 0; i <= 15; i = i + 1) ob0[i] = 64'd0;
+    wire [63:0] old0 = ob0[w_at];
+    wire [63:0] rd0 = ob0[r_at];
+    reg [3:0] grp0;
+    always @(*) for (p0 = 0; p0 < 4; p0 = p0 + 1)
+        grp0[p0] = ({5'd0, nf_c} * 4 + p0 < c_out) && in_vals[p0*64 + 0];
+    wire [63:0] nw0 = ((off == 6'd0) ? 64'd0 : old0) | ({60'd0, grp0} << off);
+    always @(posedge clock) if (!start && in_valid && 0 < a_out) ob0[w_at] <= nw0;
+    reg [63:0] ob1 [0:15];
+    initial for (i = 0; i <= 15; i = i + 1) ob1[i] = 64'd0;
+    wire [63:0] old1 = ob1[w_at];
+    wire [63:0] rd1 = ob1[r_at];
+    reg [3:0] grp1;
+    always @(*) for (p1 = 0; p1 < 4; p1 = p1 + 1)
+        grp1[p1] = ({5'd0, nf_c} * 4 + p1 < c_out) && in_vals[p1*64 + 1];
+    wire [63:0] nw1 = ((off == 6'd0) ? 64'd0 : old1) | ({60'd0, grp1} << off);
+    always @(posedge clock) if (!start && in_valid && 1 < a_out) ob1[w_at] <= nw1;
+    reg [63:0] ob2 [0:15];
+    initial for (i = 0; i <= 15; i = i + 1) ob2[i] = 64'd0;
+    wire [63:0] old2 = ob2[w_at];
+    wire [63:0] rd2 = ob2[r_at];
+    reg [3:0] grp2;
+    always @(*) for (p2 = 0; p2 < 4; p2 = p2 + 1)
+        grp2[p2] = ({5'd0, nf_c} * 4 + p2 < c_out) && in_vals[p2*64 + 2];
+    wire [63:0] nw2 = ((off == 6'd0) ? 64'd0 : old2) | ({60'd0, grp2} << off);
+    always @(posedge clock) if (!start && in_valid && 2 < a_out) ob2[w_at] <= nw2;
+    reg [63:0] ob3 [0:15];
+    initial for (i = 0; i <= 15; i = i + 1) ob3[i] = 64'd0;
+    wire [63:0] old3 = ob3[w_at];
+    wire [63:0] rd3 = ob3[r_at];
+    reg [3:0] grp3;
+    always @(*) for (p3 = 0; p3 < 4; p3 = p3 + 1)
+        grp3[p3] = ({5'd0, nf_c} * 4 + p3 < c_out) && in_vals[p3*64 + 3];
+    wire [63:0] nw3 = ((off == 6'd0) ? 64'd0 : old3) | ({60'd0, grp3} << off);
+    always @(posedge clock) if (!start && in_valid && 3 < a_out) ob3[w_at] <= nw3;
+    reg [63:0] ob4 [0:15];
+    initial for (i = 0; i <= 15; i = i + 1) ob4[i] = 64'd0;
+    wire [63:0] old4 = ob4[w_at];
+    wire [63:0] rd4 = ob4[r_at];
+    reg [3:0] grp4;
+    always @(*) for (p4 = 0; p4 < 4; p4 = p4 + 1)
+        grp4[p4] = ({5'd0, nf_c} * 4 + p4 < c_out) && in_vals[p4*64 + 4];
+    wire [63:0] nw4 = ((off == 6'd0) ? 64'd0 : old4) | ({60'd0, grp4} << off);
+    always @(posedge clock) if (!start && in_valid && 4 < a_out) ob4[w_at] <= nw4;
+    reg [63:0] ob5 [0:15];
+    initial for (i = 0; i <= 15; i = i + 1) ob5[i] = 64'd0;
+    wire [63:0] old5 = ob5[w_at];
+    wire [63:0] rd5 = ob5[r_at];
+    reg [3:0] grp5;
+    always @(*) for (p5 = 0; p5 < 4; p5 = p5 + 1)
+        grp5[p5] = ({5'd0, nf_c} * 4 + p5 < c_out) && in_vals[p5*64 + 5];
+    wire [63:0] nw5 = ((off == 6'd0) ? 64'd0 : old5) | ({60'd0, grp5} << off);
+    always @(posedge clock) if (!start && in_valid && 5 < a_out) ob5[w_at] <= nw5;
+    reg [63:0] ob6 [0:15];
+    initial for (i = 0; i <= 15; i = i + 1) ob6[i] = 64'd0;
+    wire [63:0] old6 = ob6[w_at];
+    wire [63:0] rd6 = ob6[r_at];
+    reg [3:0] grp6;
+    always @(*) for (p6 = 0; p6 < 4; p6 = p6 + 1)
+        grp6[p6] = ({5'd0, nf_c} * 4 + p6 < c_out) && in_vals[p6*64 + 6];
+    wire [63:0] nw6 = ((off == 6'd0) ? 64'd0 : old6) | ({60'd0, grp6} << off);
+    always @(posedge clock) if (!start && in_valid && 6 < a_out) ob6[w_at] <= nw6;
+    reg [63:0] ob7 [0:15];
+    initial for (i = 0; i <= 15; i = i + 1) ob7[i] = 64'd0;
+    wire [63:0] old7 = ob7[w_at];
+    wire [63:0] rd7 = ob7[r_at];
+    reg [3:0] grp7;
+    always @(*) for (p7 = 0; p7 < 4; p7 = p7 + 1)
+        grp7[p7] = ({5'd0, nf_c} * 4 + p7 < c_out) && in_vals[p7*64 + 7];
+    wire [63:0] nw7 = ((off == 6'd0) ? 64'd0 : old7) | ({60'd0, grp7} << off);
+    always @(posedge clock) if (!start && in_valid && 7 < a_out) ob7[w_at] <= nw7;
+    reg [63:0] rdsel;
     always @(*) begin
-        for (j = 0; j < 8; j = j + 1) begin
-            for (p = 0; p < 4; p = p + 1)
-                grp[p] = ({5'd0, nf_c} * 4 + p < c_out) && in_vals[p*64 + j];
-            word = (off == 6'd0) ? 64'd0 : ob[({15'd0, wbuf} * 16'd8 + k_in) * 16'd8 + j];
-            nw[j] = word | ({60'd0, grp} << off);
-        end
+        case (ej)
+            4'd0: rdsel = rd0;
+            4'd1: rdsel = rd1;
+            4'd2: rdsel = rd2;
+            4'd3: rdsel = rd3;
+            4'd4: rdsel = rd4;
+            4'd5: rdsel = rd5;
+            4'd6: rdsel = rd6;
+            4'd7: rdsel = rd7;
+            default: rdsel = 64'd0;
+        endcase
     end
-    integer jj;
     always @(posedge clock) begin
         freed <= 1'b0;
         if (start) begin
@@ -747,7 +823,7 @@ module qtrain_conv_engine$outu(clock,cmd,start,in_vals,in_valid,o_data,o_valid,o
         end else begin
             if (emit_go) begin
                 if (emit_now) begin
-                    o_data <= ob[e_at];
+                    o_data <= rdsel;
                     o_last <= pix_end && (epix + 13'd1 == opix);
                     ov <= 1'b1;
                     if (ek + 5'd1 == cw_out) begin
@@ -763,8 +839,6 @@ module qtrain_conv_engine$outu(clock,cmd,start,in_vals,in_valid,o_data,o_valid,o
                 end else ov <= 1'b0;
             end
             if (in_valid) begin
-                for (jj = 0; jj < 8; jj = jj + 1)
-                    if (jj < a_out) ob[({15'd0, wbuf} * 16'd8 + k_in) * 16'd8 + jj] <= nw[jj];
                 if (nf_c + 11'd1 == nf) begin nf_c <= 11'd0; full[wbuf] <= 1'b1; wbuf <= !wbuf; end
                 else nf_c <= nf_c + 11'd1;
             end
@@ -1131,8 +1205,14 @@ module qtrain_conv_engine$requant(clock,cmd,start,pw_en,pw_addr,wr_data,in_vals,
     wire unused_rq = &{1'b0, in_vals, wr_data[63:48], 1'b0};
     reg [191:0] prm [0:127];
     reg [10:0] nf_c;
+    reg [191:0] row;
     initial begin nf_c = 11'd0; out_valid = 1'b0; end
-    wire [191:0] row = prm[nf_c];
+    // registered (block-RAM) read, one fold ahead: the row of the fold after this one is read in the
+    // cycle this one is consumed
+    wire [10:0] nf_next = (nf_c + 11'd1 == nf) ? 11'd0 : nf_c + 11'd1;
+    wire [10:0] rd_a = start ? 11'd0 : (in_valid ? nf_next : nf_c);
+    always @(posedge clock) row <= prm[rd_a];
+    wire unused_rda = &{1'b0, rd_a, 1'b0};
     reg [255:0] vals;
     reg signed [47:0] prod;
     reg signed [48:0] v;
@@ -1155,7 +1235,7 @@ module qtrain_conv_engine$requant(clock,cmd,start,pw_en,pw_addr,wr_data,in_vals,
         if (start) nf_c <= 11'd0;
         else if (in_valid) begin
             out_vals <= vals;
-            nf_c <= (nf_c + 11'd1 == nf) ? 11'd0 : nf_c + 11'd1;
+            nf_c <= nf_next;
         end
     end
 endmodule // qtrain_conv_engine$requant
