@@ -57,12 +57,7 @@ pub fn shortcut_conv1x1_s2(
     let mut out = Vec::with_capacity(sub.len() / c_in * c_out);
     for pix in sub.chunks(c_in) {
         for f in weights.chunks(c_in).take(c_out) {
-            out.push(
-                pix.iter()
-                    .zip(f)
-                    .map(|(&a, &b)| a as i64 * b as i64)
-                    .sum(),
-            );
+            out.push(pix.iter().zip(f).map(|(&a, &b)| a as i64 * b as i64).sum());
         }
     }
     out
@@ -121,7 +116,11 @@ impl ResidualStep {
         let mr = res_scale / out_scale;
         let ms: Vec<f64> = sc_mult.iter().map(|m| m / out_scale).collect();
         let off: Vec<f64> = sc_off.iter().map(|o| o / out_scale).collect();
-        if !(out_scale > 0.0) || std::iter::once(&mr).chain(&ms).chain(&off).any(|v| !v.is_finite())
+        if out_scale <= 0.0
+            || std::iter::once(&mr)
+                .chain(&ms)
+                .chain(&off)
+                .any(|v| !v.is_finite())
         {
             return Err(QtrainError::Numeric(
                 "residual step: non-finite or non-positive scale".into(),
@@ -133,7 +132,9 @@ impl ResidualStep {
             let m_res = (mr * f).round();
             let m_sc: Vec<f64> = ms.iter().map(|v| (v * f).round()).collect();
             let b: Vec<f64> = off.iter().map(|v| (v * f + f / 2.0).floor()).collect();
-            if fits32(m_res) && m_sc.iter().all(|&v| fits32(v)) && b.iter().all(|v| v.abs() < 2f64.powi(52))
+            if fits32(m_res)
+                && m_sc.iter().all(|&v| fits32(v))
+                && b.iter().all(|v| v.abs() < 2f64.powi(52))
             {
                 return Ok(Self {
                     zero_point,
@@ -222,14 +223,18 @@ mod tests {
         let wrong = Requant::from_bn(&bn, a).unwrap();
         let s_x = 0.2;
         let s_out = 0.3;
-        let step = ResidualStep::from_real(bn.out_scale, &[s_x; 2], &[0.0; 2], s_out, zp, a).unwrap();
+        let step =
+            ResidualStep::from_real(bn.out_scale, &[s_x; 2], &[0.0; 2], s_out, zp, a).unwrap();
         let (mut worst, mut wrong_worst) = (0f64, 0f64);
         for z in (-40..40).step_by(3) {
             for x in 0..16u32 {
                 for c in 0..2 {
                     let r = bn.gamma[c] * (z as f64 - bn.mean[c]) / (bn.var[c] + bn.eps).sqrt()
                         + bn.beta[c];
-                    let r = r.clamp(-(zp as f64) * bn.out_scale, (zp as f64 - 1.0) * bn.out_scale);
+                    let r = r.clamp(
+                        -(zp as f64) * bn.out_scale,
+                        (zp as f64 - 1.0) * bn.out_scale,
+                    );
                     let want = ((r + x as f64 * s_x) / s_out).round().clamp(0.0, 15.0);
                     let got = step.apply(rq.apply(z, c), x as i64, c) as f64;
                     let bad = step.apply(wrong.apply(z, c), x as i64, c) as f64;
@@ -239,7 +244,10 @@ mod tests {
             }
         }
         assert!(worst <= 1.0, "host step off by {worst} output steps");
-        assert!(wrong_worst >= 3.0, "a missing zero point went unnoticed ({wrong_worst})");
+        assert!(
+            wrong_worst >= 3.0,
+            "a missing zero point went unnoticed ({wrong_worst})"
+        );
     }
 
     /// The 1×1 shortcut equals the engine's XNOR-popcount arithmetic on bit-planes
@@ -258,14 +266,19 @@ mod tests {
             let pix = &x[px..px + c_in];
             for o in 0..c_out {
                 let f = &wts[o * c_in..(o + 1) * c_in];
-                let b: Vec<u64> = plane_of(&f.iter().map(|&v| (v > 0) as u32).collect::<Vec<_>>(), 0);
+                let b: Vec<u64> =
+                    plane_of(&f.iter().map(|&v| (v > 0) as u32).collect::<Vec<_>>(), 0);
                 let pop_b: i64 = b.iter().map(|v| v.count_ones() as i64).sum();
                 let mut z = 0i64;
                 for j in 0..bits {
                     let aj = plane_of(pix, j);
                     let mut pop = 0i64;
                     for (wi, (&bw, &aw)) in b.iter().zip(&aj).enumerate() {
-                        let valid = if (wi + 1) * 64 <= c_in { !0u64 } else { (1u64 << (c_in % 64)) - 1 };
+                        let valid = if (wi + 1) * 64 <= c_in {
+                            !0u64
+                        } else {
+                            (1u64 << (c_in % 64)) - 1
+                        };
                         pop += (!(bw ^ aw) & valid).count_ones() as i64;
                     }
                     z += (pop + pop_b - c_in as i64) << j;

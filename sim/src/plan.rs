@@ -229,3 +229,31 @@ impl ResNetPlan {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resnet_56_plan_has_the_golden_models_shape() {
+        let p = ResNetPlan::new("resnet-56", 1.0, 4).unwrap();
+        assert_eq!(p.blocks.len(), 27);
+        assert_eq!(p.convs().len(), 55);
+        assert_eq!((p.zero_point, p.fc_in), (8, 64));
+        let strided: Vec<&str> = p
+            .blocks
+            .iter()
+            .filter(|b| b.stride == 2)
+            .map(|b| b.name.as_str())
+            .collect();
+        assert_eq!(strided, ["s2b1", "s3b1"]);
+        for b in &p.blocks {
+            let projected = matches!(b.shortcut, Shortcut::Conv1x1 { .. });
+            assert_eq!(projected, b.stride == 2, "{}", b.name);
+            assert_eq!(b.conv2.layer.h, b.conv1.layer.h / b.stride);
+        }
+        assert!(ResNetPlan::new("resnet-56", 1.0, 1).is_err());
+        assert!(ResNetPlan::new("wrn-56-x", 1.0, 4).is_err());
+        assert!(ResNetPlan::is_resnet_name("WRN-16-4") && !ResNetPlan::is_resnet_name("vgg-bc"));
+    }
+}

@@ -96,7 +96,11 @@ fn channel_stats(c: usize, vals: impl Iterator<Item = f64>) -> (Vec<f64>, Vec<f6
         sq[i % c] += v * v;
         n[i % c] += 1;
     }
-    let mean: Vec<f64> = s.iter().zip(&n).map(|(s, &n)| s / n.max(1) as f64).collect();
+    let mean: Vec<f64> = s
+        .iter()
+        .zip(&n)
+        .map(|(s, &n)| s / n.max(1) as f64)
+        .collect();
     let var = sq
         .iter()
         .zip(&n)
@@ -173,7 +177,10 @@ pub fn run_resnet_batch(
         // conv1 (+ BN + ReLU) on the engine at stride 1; the host keeps every other row/column.
         let mut h1 = engine(&blk.conv1, &x, &mut rng, false, &mut layers)?;
         if blk.stride == 2 {
-            h1 = h1.iter().map(|m| host_ops::subsample2(m, hw, hw, c)).collect();
+            h1 = h1
+                .iter()
+                .map(|m| host_ops::subsample2(m, hw, hw, c))
+                .collect();
             let rep = layers.last().expect("conv1 was just reported");
             let true_s2 = ConvLayer {
                 h: hw.div_ceil(2),

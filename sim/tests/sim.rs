@@ -374,7 +374,10 @@ fn exported_model_runs_on_the_engine() {
 /// the two backends agree on every value and the host's features are identical.
 #[test]
 fn resnet_runs_on_both_backends_bit_exact() {
-    let rtl = run_json(&["--net", "resnet-8", "--width", "0.25"], "resnet8-rtl.json");
+    let rtl = run_json(
+        &["--net", "resnet-8", "--width", "0.25"],
+        "resnet8-rtl.json",
+    );
     let model = run_json(
         &["--net", "resnet-8", "--width", "0.25", "--backend", "model"],
         "resnet8-model.json",
