@@ -7,6 +7,7 @@
 pub mod driver;
 pub mod error;
 pub mod export;
+pub mod hil;
 pub mod model_backend;
 pub mod plan;
 pub mod report;
