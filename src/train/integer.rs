@@ -25,8 +25,10 @@
 //!    ([`StepRecord::u_saturations`]). The linear layers take their ADAM step in float (`w ← w − u`).
 //! 4. **Update on the accelerator** ([`Accelerator::update`]): per conv layer one 2-word command
 //!    (mode R/SR/BC, binary grid, sign packing on with the filter length `9·C_in`, saturation counter
-//!    cleared, every lane reseeded from [`lane_seed`]`(seed, step, layer)` via
-//!    [`crate::lfsr::LfsrSpec::lane`]), then the layer's `(w, u)` stream, filter by filter, each filter
+//!    cleared; the run's very first command also reseeds every lane `l` to
+//!    `lane_state(`[`lane_seed`]`(seed), l)` ([`crate::lfsr::LfsrSpec::lane`]), after which the lanes'
+//!    LFSRs run on across layers and steps — a reseed costs the unit's seeder about two thousand
+//!    cycles, more than a small layer's whole update), then the layer's `(w, u)` stream, filter by filter, each filter
 //!    padded to whole beats ([`crate::exact::update::pad_filters`]; padding lanes carry `w = +1, u = 0`
 //!    and are dropped). What comes back is the new stored weight (R/SR: the binary weight, BC: the
 //!    fixed-point buffer `w_r`), the unit's saturation (clip) count and the packed signs that are the
@@ -226,12 +228,10 @@ pub struct StepRecord {
     pub conv_outputs: Vec<Vec<Vec<u32>>>,
 }
 
-/// Seed of every lane of layer `layer`'s update in step `step` (SplitMix64 of the three).
-pub fn lane_seed(seed: u64, step: u64, layer: usize) -> u64 {
-    let mut z = seed
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .wrapping_add(step.wrapping_mul(0xD1B5_4A32_D192_ED03))
-        .wrapping_add(layer as u64 + 1);
+/// The seed the update unit's lanes are seeded from (once, by the run's first update command):
+/// SplitMix64 of the run's seed, so lane seeds differ from the weight-initialisation stream.
+pub fn lane_seed(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -603,7 +603,7 @@ impl IntegerTrainer {
                 grid: UpdateGrid::Binary,
                 pack: true,
                 filter_bits: n as u32,
-                reseed: Some(lane_seed(self.cfg.seed, step, li)),
+                reseed: (step == 1 && li == 0).then(|| lane_seed(self.cfg.seed)),
                 clear_saturation: true,
             };
             let r = acc.update(step, li, &cmd, &wp, &up)?;
@@ -659,5 +659,48 @@ impl IntegerTrainer {
             update_cycles,
             conv_outputs: acts.split_off(1),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer() -> ConvLayer {
+        ConvLayer {
+            c_in: 5,
+            c_out: 3,
+            h: 4,
+            w: 6,
+            a_in: 3,
+            a_out: 4,
+            pool: false,
+            sh: 0,
+            images: 1,
+        }
+    }
+
+    #[test]
+    fn im2col_gemm_is_the_engines_accumulator_and_col2im_its_adjoint() {
+        let l = layer();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let a: Vec<u32> = (0..l.h * l.w * l.c_in).map(|_| rng.gen_range(0..8)).collect();
+        let s: Vec<i8> = (0..l.c_out * l.window_bits())
+            .map(|_| if rng.gen::<bool>() { 1 } else { -1 })
+            .collect();
+        let packed = pack_weights(&s, l.c_out, K, l.c_in).unwrap();
+        let wm = Array2::from_shape_vec(
+            (l.c_out, l.window_bits()),
+            s.iter().map(|&v| v as f32).collect(),
+        )
+        .unwrap();
+        let cols = im2col(&l, &a);
+        let z: Vec<i64> = cols.dot(&wm.t()).iter().map(|&v| v as i64).collect();
+        assert_eq!(z, xnor_conv::xnor_conv(&l, &packed, &a).unwrap());
+        // <im2col(a), D> = <a, col2im(D)>
+        let d = Array2::from_shape_fn(cols.raw_dim(), |_| rng.gen_range(-1.0f32..1.0));
+        let lhs: f32 = (&cols * &d).sum();
+        let rhs: f32 = col2im(&l, &d).iter().zip(&a).map(|(x, &y)| x * y as f32).sum();
+        assert!((lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0), "{lhs} vs {rhs}");
     }
 }
