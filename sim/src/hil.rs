@@ -379,10 +379,7 @@ pub fn compare_step(
         return (
             outs,
             weights,
-            Some(format!(
-                "loss: hardware {}, golden {}",
-                hr.loss, gr.loss
-            )),
+            Some(format!("loss: hardware {}, golden {}", hr.loss, gr.loss)),
         );
     }
     (outs, weights, None)
@@ -532,10 +529,9 @@ impl HilReport {
                 if st.matched { "yes" } else { "NO" }
             );
         }
-        let (cc, uc): (u64, u64) = self
-            .steps
-            .iter()
-            .fold((0, 0), |(a, b), st| (a + st.conv_cycles, b + st.update_cycles));
+        let (cc, uc): (u64, u64) = self.steps.iter().fold((0, 0), |(a, b), st| {
+            (a + st.conv_cycles, b + st.update_cycles)
+        });
         s += &format!(
             "{} steps, conv {cc} cycles, update {uc} cycles, {:.1} s wall; {}\n",
             self.steps.len(),

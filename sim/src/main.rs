@@ -7,8 +7,8 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use qtrain::hw::HwConfig;
 use qtrain::exact::update::UpdateMode;
+use qtrain::hw::HwConfig;
 use qtrain_sim::driver::{planar_to_hwc, run_batch, synthetic_images, ParamSource};
 use qtrain_sim::hil::{Corruption, HilConfig};
 use qtrain_sim::model_backend::ModelDevice;
@@ -347,7 +347,9 @@ fn parse_corruption(s: &str) -> Result<Corruption> {
 
 fn train(args: &Args, hw: HwConfig, m: TrainMethod) -> Result<()> {
     if args.weights.is_some() || args.vcd.is_some() {
-        bail!("--train starts from seeded ±1 weights and writes no waveform: drop --weights / --vcd");
+        bail!(
+            "--train starts from seeded ±1 weights and writes no waveform: drop --weights / --vcd"
+        );
     }
     for (name, p) in [
         ("--input-gap", args.input_gap),

@@ -457,8 +457,7 @@ impl IntegerTrainer {
     ) -> std::result::Result<StepRecord, A::Error> {
         let step = self.t + 1;
         let nb = images.len();
-        if nb == 0 || labels.len() != nb || labels.iter().any(|&y| y as usize >= self.cfg.classes)
-        {
+        if nb == 0 || labels.len() != nb || labels.iter().any(|&y| y as usize >= self.cfg.classes) {
             return Err(QtrainError::Shape(format!(
                 "step {step}: {nb} images, {} labels (each < {})",
                 labels.len(),
@@ -491,9 +490,8 @@ impl IntegerTrainer {
             .iter()
             .flat_map(|a| a.iter().map(|&v| v as f32 / amax))
             .collect();
-        let mut x = ArrayD::from_shape_vec(IxDyn(&[nb, fin]), flat).map_err(|e| {
-            QtrainError::Shape(format!("step {step}: linear input: {e}"))
-        })?;
+        let mut x = ArrayD::from_shape_vec(IxDyn(&[nb, fin]), flat)
+            .map_err(|e| QtrainError::Shape(format!("step {step}: linear input: {e}")))?;
         for j in 0..3 {
             x = self.fc[j].forward(x, true);
             if j < 2 {
@@ -514,7 +512,10 @@ impl IntegerTrainer {
         let d = d.as_standard_layout();
         let d = d.as_slice().expect("standard layout");
         // dL/d(last conv output), per image, in integer activation units
-        let mut dact: Vec<Vec<f32>> = d.chunks(fin).map(|c| c.iter().map(|v| v / amax).collect()).collect();
+        let mut dact: Vec<Vec<f32>> = d
+            .chunks(fin)
+            .map(|c| c.iter().map(|v| v / amax).collect())
+            .collect();
         // 3. conv backward (float, STE)
         let mut grads: Vec<Vec<f32>> = vec![Vec::new(); self.convs.len()];
         for li in (0..self.convs.len()).rev() {
@@ -522,11 +523,9 @@ impl IntegerTrainer {
             let l = &cs.layer;
             let n = l.window_bits();
             let wsign = unpack_weights(&cs.packed, l.c_out, K, l.c_in)?;
-            let wmat = Array2::from_shape_vec(
-                (l.c_out, n),
-                wsign.iter().map(|&s| s as f32).collect(),
-            )
-            .map_err(|e| QtrainError::Shape(format!("conv{} weights: {e}", li + 1)))?;
+            let wmat =
+                Array2::from_shape_vec((l.c_out, n), wsign.iter().map(|&s| s as f32).collect())
+                    .map_err(|e| QtrainError::Shape(format!("conv{} weights: {e}", li + 1)))?;
             let amax_l = (1i64 << l.a_out) - 1;
             let mut dw = Array2::<f32>::zeros((l.c_out, n));
             let mut dprev: Vec<Vec<f32>> = Vec::with_capacity(nb);
@@ -536,7 +535,8 @@ impl IntegerTrainer {
                 let mut dz = Array2::<f32>::zeros((l.h * l.w, l.c_out));
                 let y_of = |p: usize, c: usize| -> (i64, bool) {
                     let zz = z[[p, c]] as i64;
-                    let pre = (zz * cs.requant.m[c] as i64 + cs.requant.b[c] as i64) >> cs.requant.sh;
+                    let pre =
+                        (zz * cs.requant.m[c] as i64 + cs.requant.b[c] as i64) >> cs.requant.sh;
                     (pre.clamp(0, amax_l), (0..=amax_l).contains(&pre))
                 };
                 let gain: Vec<f32> = cs
@@ -588,7 +588,8 @@ impl IntegerTrainer {
         let p = self.cfg.update.clone();
         let one = p.w_format.one_raw().expect("checked in new");
         let mut changed = 0u64;
-        let (mut flipped, mut u_sat, mut clip_sat, mut update_cycles) = (0u64, Saturation::new(), 0u64, 0u64);
+        let (mut flipped, mut u_sat, mut clip_sat, mut update_cycles) =
+            (0u64, Saturation::new(), 0u64, 0u64);
         let mut u = Vec::new();
         for (li, (cs, g)) in self.convs.iter_mut().zip(&grads).enumerate() {
             let l = &cs.layer;
@@ -640,10 +641,7 @@ impl IntegerTrainer {
                 let g = g.as_slice().expect("standard layout");
                 u.resize(g.len(), 0.0);
                 self.fc_adam[k].step(g, step, lr, &mut u);
-                prm.value
-                    .iter_mut()
-                    .zip(&u)
-                    .for_each(|(w, du)| *w -= du);
+                prm.value.iter_mut().zip(&u).for_each(|(w, du)| *w -= du);
                 k += 1;
             }
         }
@@ -684,7 +682,9 @@ mod tests {
     fn im2col_gemm_is_the_engines_accumulator_and_col2im_its_adjoint() {
         let l = layer();
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let a: Vec<u32> = (0..l.h * l.w * l.c_in).map(|_| rng.gen_range(0..8)).collect();
+        let a: Vec<u32> = (0..l.h * l.w * l.c_in)
+            .map(|_| rng.gen_range(0..8))
+            .collect();
         let s: Vec<i8> = (0..l.c_out * l.window_bits())
             .map(|_| if rng.gen::<bool>() { 1 } else { -1 })
             .collect();
@@ -700,7 +700,14 @@ mod tests {
         // <im2col(a), D> = <a, col2im(D)>
         let d = Array2::from_shape_fn(cols.raw_dim(), |_| rng.gen_range(-1.0f32..1.0));
         let lhs: f32 = (&cols * &d).sum();
-        let rhs: f32 = col2im(&l, &d).iter().zip(&a).map(|(x, &y)| x * y as f32).sum();
-        assert!((lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0), "{lhs} vs {rhs}");
+        let rhs: f32 = col2im(&l, &d)
+            .iter()
+            .zip(&a)
+            .map(|(x, &y)| x * y as f32)
+            .sum();
+        assert!(
+            (lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0),
+            "{lhs} vs {rhs}"
+        );
     }
 }

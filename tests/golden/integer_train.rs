@@ -53,7 +53,9 @@ fn train(cfg: IntegerConfig, steps: usize) -> (IntegerTrainer, Vec<StepRecord>) 
     let (x, y) = batch(4);
     let mut t = IntegerTrainer::new(cfg.clone(), &x).unwrap();
     let mut acc = GoldenAccelerator::new(&cfg.update).unwrap();
-    let recs = (0..steps).map(|_| t.step(&mut acc, &x, &y).unwrap()).collect();
+    let recs = (0..steps)
+        .map(|_| t.step(&mut acc, &x, &y).unwrap())
+        .collect();
     (t, recs)
 }
 
