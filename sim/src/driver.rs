@@ -260,3 +260,80 @@ pub fn run_batch(
     }
     Ok((reports, hw_act))
 }
+
+/// Seeded ±1 weights of a 3×3 conv from `c_in` to `c_out` channels, packed for the engine (the same
+/// draws, in the same order, as [`run_batch`]'s synthetic parameters).
+pub fn synthetic_weights(
+    rng: &mut ChaCha8Rng,
+    c_out: usize,
+    c_in: usize,
+) -> Result<Vec<u64>, SimError> {
+    let w: Vec<i8> = (0..c_out * 9 * c_in)
+        .map(|_| if rng.gen::<bool>() { 1 } else { -1 })
+        .collect();
+    Ok(pack::pack_weights(&w, c_out, 3, c_in)?)
+}
+
+/// One engine layer for a batch: pack `l`'s command, `lp` and the images `acts` into stream words,
+/// run them on `device`, decode, and check every value against the golden model computed from the
+/// same inputs. `l.images` must equal `acts.len()`; `l.sh` is taken from `lp`. Returns the layer's
+/// report and the hardware outputs. (The same steps as one iteration of [`run_batch`], for drivers
+/// whose layers are not a linear chain, such as the ResNet driver in `crate::resnet`.)
+pub fn run_engine_layer(
+    name: &str,
+    l: &ConvLayer,
+    lp: &LayerParams,
+    device: &mut dyn StreamDevice,
+    acts: &[Vec<u32>],
+    pe: usize,
+    simd: usize,
+) -> Result<(LayerReport, Vec<Vec<u32>>), SimError> {
+    let mut l = l.clone();
+    l.images = acts.len();
+    l.sh = lp.requant.sh;
+    let input = input_stream(&l, &lp.requant, &lp.weights, acts)?;
+    let n_out = l.out_words() * l.images;
+    let t0 = Instant::now();
+    let t = device.transfer(&input, n_out)?;
+    let wall = t0.elapsed().as_secs_f64();
+    let want_lasts: Vec<usize> = (1..=l.images).map(|k| k * l.out_words() - 1).collect();
+    if t.output.len() != n_out || t.lasts != want_lasts {
+        return Err(SimError::Protocol(format!(
+            "{name}: expected {n_out} output words with `last` on each image's final word, got {} words, `last` at {:?}",
+            t.output.len(),
+            t.lasts
+        )));
+    }
+    let hw_out = t
+        .output
+        .chunks(l.out_words())
+        .map(|c| bitplanes::unpack_planes(c, l.out_h(), l.out_w(), l.c_out, l.a_out))
+        .collect::<Result<Vec<_>, _>>()?;
+    let gold_out = acts
+        .iter()
+        .map(|a| xnor_conv::conv_layer(&l, &lp.weights, &lp.requant, a))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (checked, bad, first) = compare(&l, &hw_out, &gold_out);
+    let ideal = l.ideal_cycles(pe, simd) * l.images as u64;
+    let report = LayerReport {
+        name: name.into(),
+        c_in: l.c_in,
+        c_out: l.c_out,
+        h: l.h,
+        w: l.w,
+        a_in: l.a_in,
+        a_out: l.a_out,
+        pool: l.pool,
+        images: l.images,
+        words_in: input.len(),
+        words_out: t.output.len(),
+        cycles: t.cycles,
+        ideal_cycles: ideal,
+        utilisation: ideal as f64 / t.cycles.max(1) as f64,
+        values_checked: checked,
+        mismatches: bad,
+        first_mismatch: first,
+        wall_seconds: wall,
+    };
+    Ok((report, hw_out))
+}

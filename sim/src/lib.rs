@@ -2,15 +2,18 @@
 //!
 //! The host side of the stream interface ([`stream::StreamDevice`]) with two devices behind it (the
 //! cycle-accurate rust-hdl simulation and the transaction-level golden model), the host driver that
-//! streams networks through it ([`driver`]), what runs where ([`plan`]) and the reports ([`report`]).
+//! streams networks through it ([`driver`]; ResNets: [`resnet`] with the host steps in [`host_ops`]),
+//! what runs where ([`plan`]) and the reports ([`report`]).
 
 pub mod driver;
 pub mod error;
 pub mod export;
 pub mod hil;
+pub mod host_ops;
 pub mod model_backend;
 pub mod plan;
 pub mod report;
+pub mod resnet;
 pub mod rtl_backend;
 pub mod stream;
 pub mod trained;

@@ -12,8 +12,9 @@ use qtrain::hw::HwConfig;
 use qtrain_sim::driver::{planar_to_hwc, run_batch, synthetic_images, ParamSource};
 use qtrain_sim::hil::{Corruption, HilConfig};
 use qtrain_sim::model_backend::ModelDevice;
-use qtrain_sim::plan::NetPlan;
+use qtrain_sim::plan::{NetPlan, ResNetPlan};
 use qtrain_sim::report::RunReport;
+use qtrain_sim::resnet::{merge_extras, merge_layer_reports, run_resnet_batch, ResNetExtras};
 use qtrain_sim::rtl_backend::RtlDevice;
 use qtrain_sim::stream::{StreamDevice, Traffic};
 use qtrain_sim::trained::TrainedModel;
@@ -63,7 +64,8 @@ enum SimCmd {
 /// Flags of a simulation run (the default command).
 #[derive(clap::Args, Debug)]
 struct Args {
-    /// Network: vgg-bc (resnet-N and wrn-N-k: see the README for status).
+    /// Network: vgg-bc, resnet-N (N = 6k+2, e.g. resnet-20) or wrn-N-k (e.g. wrn-16-2); the ResNets'
+    /// stride-2 convs, shortcuts and residual adds run on the host (see plan.rs).
     #[arg(long, default_value = "vgg-bc")]
     net: String,
     /// Width multiplier of the network's channel counts.
@@ -176,58 +178,17 @@ fn run(args: Args) -> Result<()> {
     if args.images == 0 || args.batch == 0 {
         bail!("--images and --batch must be at least 1");
     }
+    if ResNetPlan::is_resnet_name(&args.net) {
+        return run_resnet(&args, &hw);
+    }
     let plan = NetPlan::new(&args.net, args.width, args.act_bits)?;
     for pc in &plan.convs {
         pc.layer
             .validate(&hw.conv)
             .with_context(|| format!("{} does not fit the engine configuration", pc.name))?;
     }
-    let mut device: Box<dyn StreamDevice> = match args.backend {
-        Backend::Model => Box::new(ModelDevice::new(hw.conv.clone())),
-        Backend::Rtl => {
-            for (name, p) in [
-                ("--input-gap", args.input_gap),
-                ("--output-stall", args.output_stall),
-            ] {
-                if !(0.0..1.0).contains(&p) {
-                    bail!("{name} {p} must be a probability in [0, 1)");
-                }
-            }
-            let traffic = Traffic {
-                input_gap: args.input_gap,
-                output_stall: args.output_stall,
-                seed: args.seed,
-            };
-            let mut d = RtlDevice::new(&hw.conv, traffic, args.watchdog.max(1))?;
-            if let Some(p) = &args.vcd {
-                let f = std::fs::File::create(p)
-                    .with_context(|| format!("cannot create {}", p.display()))?;
-                d.trace_next(Box::new(std::io::BufWriter::new(f)));
-            }
-            Box::new(d)
-        }
-    };
-    if args.vcd.is_some() && args.backend == Backend::Model {
-        bail!("--vcd needs --backend rtl (the model backend has no waveform)");
-    }
-    let (raw, labels): (Vec<Vec<u8>>, Option<Vec<u16>>) = match &args.data {
-        Some(dir) => {
-            let test = qtrain::data::load_cifar(dir)?.test;
-            if test.len() < args.images {
-                bail!(
-                    "{}: the test split has {} images, --images asks for {}",
-                    dir.display(),
-                    test.len(),
-                    args.images
-                );
-            }
-            (
-                (0..args.images).map(|i| test.image(i).to_vec()).collect(),
-                Some(test.labels[..args.images].to_vec()),
-            )
-        }
-        None => (synthetic_images(args.images, args.seed), None),
-    };
+    let mut device = make_device(&args, &hw)?;
+    let (raw, labels) = load_images(&args)?;
     let mut model = match &args.weights {
         Some(dir) => Some(TrainedModel::load(
             dir,
@@ -314,6 +275,131 @@ fn run(args: Args) -> Result<()> {
         report.float_accuracy = Some(float_correct as f64 / args.images as f64);
         report.prediction_agreement = Some(agree as f64 / args.images as f64);
     }
+    print!("{}", report.table());
+    if let Some(p) = &args.json {
+        std::fs::write(p, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    if !report.all_match {
+        for l in report.layers.iter().filter(|l| l.mismatches > 0) {
+            eprintln!(
+                "{}: {} mismatches, first at {}",
+                l.name,
+                l.mismatches,
+                l.first_mismatch.as_deref().unwrap_or("?")
+            );
+        }
+        bail!("the hardware differs from the golden model");
+    }
+    Ok(())
+}
+
+/// The device behind the host's streams, as the flags choose it.
+fn make_device(args: &Args, hw: &HwConfig) -> Result<Box<dyn StreamDevice>> {
+    if args.vcd.is_some() && args.backend == Backend::Model {
+        bail!("--vcd needs --backend rtl (the model backend has no waveform)");
+    }
+    Ok(match args.backend {
+        Backend::Model => Box::new(ModelDevice::new(hw.conv.clone())),
+        Backend::Rtl => {
+            for (name, p) in [
+                ("--input-gap", args.input_gap),
+                ("--output-stall", args.output_stall),
+            ] {
+                if !(0.0..1.0).contains(&p) {
+                    bail!("{name} {p} must be a probability in [0, 1)");
+                }
+            }
+            let traffic = Traffic {
+                input_gap: args.input_gap,
+                output_stall: args.output_stall,
+                seed: args.seed,
+            };
+            let mut d = RtlDevice::new(&hw.conv, traffic, args.watchdog.max(1))?;
+            if let Some(p) = &args.vcd {
+                let f = std::fs::File::create(p)
+                    .with_context(|| format!("cannot create {}", p.display()))?;
+                d.trace_next(Box::new(std::io::BufWriter::new(f)));
+            }
+            Box::new(d)
+        }
+    })
+}
+
+/// Images (planar CIFAR bytes) and labels: the first --images test images of --data, or synthetic.
+#[allow(clippy::type_complexity)]
+fn load_images(args: &Args) -> Result<(Vec<Vec<u8>>, Option<Vec<u16>>)> {
+    Ok(match &args.data {
+        Some(dir) => {
+            let test = qtrain::data::load_cifar(dir)?.test;
+            if test.len() < args.images {
+                bail!(
+                    "{}: the test split has {} images, --images asks for {}",
+                    dir.display(),
+                    test.len(),
+                    args.images
+                );
+            }
+            (
+                (0..args.images).map(|i| test.image(i).to_vec()).collect(),
+                Some(test.labels[..args.images].to_vec()),
+            )
+        }
+        None => (synthetic_images(args.images, args.seed), None),
+    })
+}
+
+/// `--net resnet-N` / `wrn-N-k`: the engine runs every 3×3 conv, the host the rest (plan.rs).
+fn run_resnet(args: &Args, hw: &HwConfig) -> Result<()> {
+    if args.weights.is_some() {
+        bail!("--weights supports vgg-bc only (resnet-N and wrn-N-k run on synthetic parameters)");
+    }
+    let plan = ResNetPlan::new(&args.net, args.width, args.act_bits)?;
+    for pc in plan.convs() {
+        pc.layer
+            .validate(&hw.conv)
+            .with_context(|| format!("{} does not fit the engine configuration", pc.name))?;
+    }
+    let mut device = make_device(args, hw)?;
+    let (raw, _labels) = load_images(args)?;
+    let images: Vec<Vec<u32>> = raw.iter().map(|i| planar_to_hwc(i)).collect();
+    let pb = ProgressBar::new((plan.convs().len() * args.images.div_ceil(args.batch)) as u64);
+    pb.set_style(ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} layer-batches {msg} [{elapsed} < {eta}]",
+    )?);
+    let t0 = Instant::now();
+    let mut layers = Vec::new();
+    let mut extras = ResNetExtras::default();
+    for batch in images.chunks(args.batch) {
+        let b = run_resnet_batch(
+            &plan,
+            device.as_mut(),
+            args.seed,
+            batch,
+            hw.conv.pe,
+            hw.conv.simd,
+            |name| {
+                pb.set_message(name.to_string());
+                pb.inc(1);
+            },
+        )?;
+        merge_layer_reports(&mut layers, b.layers);
+        merge_extras(&mut extras, b.extras);
+    }
+    pb.finish_and_clear();
+    let mut report = RunReport::new(
+        args.net.clone(),
+        args.width,
+        device.backend(),
+        device.cycle_accurate(),
+        hw.conv.pe,
+        hw.conv.simd,
+        hw.clock_mhz,
+        args.images,
+        layers,
+        t0.elapsed().as_secs_f64(),
+    );
+    report.resnet = Some(extras);
     print!("{}", report.table());
     if let Some(p) = &args.json {
         std::fs::write(p, serde_json::to_string_pretty(&report)?)

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::driver::LayerReport;
+use crate::resnet::ResNetExtras;
 
 /// Totals and settings of a whole run.
 #[derive(Clone, Debug, Serialize)]
@@ -45,6 +46,9 @@ pub struct RunReport {
     pub float_accuracy: Option<f64>,
     /// Fraction of images where the hardware path and the float model predict the same class.
     pub prediction_agreement: Option<f64>,
+    /// ResNet/WRN runs only: stride-2 costs, host residual steps, zero point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resnet: Option<ResNetExtras>,
 }
 
 impl RunReport {
@@ -86,6 +90,7 @@ impl RunReport {
             hw_accuracy: None,
             float_accuracy: None,
             prediction_agreement: None,
+            resnet: None,
         }
     }
 
@@ -95,14 +100,31 @@ impl RunReport {
             "{} (width {}) on the {} backend, P={} S={}, {} image(s)\n",
             self.net, self.width, self.backend, self.pe, self.simd, self.images
         );
+        // Stride-2 layers (run at stride 1 on the engine, subsampled on the host) are flagged "/s2".
+        let strided = |name: &str| {
+            self.resnet
+                .as_ref()
+                .is_some_and(|r| r.stride2.iter().any(|s| s.name == name))
+        };
+        let nw = self
+            .layers
+            .iter()
+            .map(|l| l.name.len() + if strided(&l.name) { 3 } else { 0 })
+            .max()
+            .unwrap_or(0)
+            .max(7);
         s += &format!(
-            "{:<7} {:>16} {:>6} {:>5} {:>12} {:>12} {:>6} {:>10}\n",
+            "{:<nw$} {:>16} {:>6} {:>5} {:>12} {:>12} {:>6} {:>10}\n",
             "layer", "shape", "A", "pool", "cycles", "ideal", "util", "match"
         );
         for l in &self.layers {
             s += &format!(
-                "{:<7} {:>16} {:>6} {:>5} {:>12} {:>12} {:>5.1}% {:>10}\n",
-                l.name,
+                "{:<nw$} {:>16} {:>6} {:>5} {:>12} {:>12} {:>5.1}% {:>10}\n",
+                if strided(&l.name) {
+                    format!("{}/s2", l.name)
+                } else {
+                    l.name.clone()
+                },
                 format!("{}x{}x{}>{}", l.h, l.w, l.c_in, l.c_out),
                 format!("{}>{}", l.a_in, l.a_out),
                 if l.pool { "yes" } else { "no" },
@@ -135,6 +157,37 @@ impl RunReport {
                 "MISMATCH"
             }
         );
+        if let Some(r) = &self.resnet {
+            let (c, i1, i2) = r.stride2.iter().fold((0, 0, 0), |(c, a, b), x| {
+                (
+                    c + x.cycles,
+                    a + x.ideal_cycles_stride1,
+                    b + x.ideal_cycles_stride2,
+                )
+            });
+            s += &format!(
+                "stride-2 convs (/s2) run at stride 1, host keeps every other row/column: {c} cycles measured, \
+                 {i1} ideal at stride 1, {i2} ideal for a true stride-2 conv ({:.1}% useful)\n",
+                100.0 * i2 as f64 / c.max(1) as f64
+            );
+            let n = r.host_steps.len().max(1) as f64;
+            let avg = |f: &dyn Fn(&crate::resnet::HostStepReport) -> f64| {
+                100.0 * r.host_steps.iter().map(f).sum::<f64>() / n
+            };
+            s += &format!(
+                "host: {} residual steps (zero point {}; {} with a 1x1 stride-2 shortcut conv), \
+                 mean {:.1}% negative residuals carried, {:.1}% outputs 0, {:.1}% saturated\n",
+                r.host_steps.len(),
+                r.zero_point,
+                r.host_steps
+                    .iter()
+                    .filter(|h| h.shortcut != "identity")
+                    .count(),
+                avg(&|h| h.negative_residual_fraction),
+                avg(&|h| h.zero_fraction),
+                avg(&|h| h.saturated_fraction)
+            );
+        }
         if let (Some(h), Some(f), Some(a)) = (
             self.hw_accuracy,
             self.float_accuracy,

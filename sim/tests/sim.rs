@@ -367,3 +367,141 @@ fn exported_model_runs_on_the_engine() {
         assert!((0.0..=1.0).contains(&v), "{k} = {v}");
     }
 }
+
+/// ResNet-8 at width 0.25, one image, on both backends: every engine layer (stem, conv1 and conv2 of
+/// each block, the stride-2 conv1s run at stride 1) matches the golden model bit for bit; the host's
+/// residual steps ran with both kinds of shortcut and carried negative residuals (offset binary);
+/// the two backends agree on every value and the host's features are identical.
+#[test]
+fn resnet_runs_on_both_backends_bit_exact() {
+    let rtl = run_json(
+        &["--net", "resnet-8", "--width", "0.25"],
+        "resnet8-rtl.json",
+    );
+    let model = run_json(
+        &["--net", "resnet-8", "--width", "0.25", "--backend", "model"],
+        "resnet8-model.json",
+    );
+    let names: Vec<&str> = rtl["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "conv0",
+            "s1b1.conv1",
+            "s1b1.conv2",
+            "s2b1.conv1",
+            "s2b1.conv2",
+            "s3b1.conv1",
+            "s3b1.conv2"
+        ]
+    );
+    for r in [&rtl, &model] {
+        assert_eq!(r["all_match"], true, "{r}");
+        for l in r["layers"].as_array().unwrap() {
+            assert_eq!(l["mismatches"], 0, "{l}");
+            assert!(l["values_checked"].as_u64().unwrap() > 0, "{l}");
+        }
+        let ex = &r["resnet"];
+        assert_eq!(ex["zero_point"], 8);
+        let s2: Vec<&str> = ex["stride2"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(s2, ["s2b1.conv1", "s3b1.conv1"]);
+        for s in ex["stride2"].as_array().unwrap() {
+            assert_eq!(
+                4 * s["ideal_cycles_stride2"].as_u64().unwrap(),
+                s["ideal_cycles_stride1"].as_u64().unwrap()
+            );
+        }
+        let steps = ex["host_steps"].as_array().unwrap();
+        let kinds: Vec<&str> = steps
+            .iter()
+            .map(|s| s["shortcut"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["identity", "conv1x1-s2", "conv1x1-s2"]);
+        for s in steps {
+            let neg = s["negative_residual_fraction"].as_f64().unwrap();
+            assert!(neg > 0.05 && neg < 0.95, "{s}");
+            assert!(s["zero_fraction"].as_f64().unwrap() < 0.9, "{s}");
+        }
+        assert_eq!(ex["features_first_image"].as_array().unwrap().len(), 16);
+    }
+    assert_eq!(
+        rtl["resnet"]["features_first_image"],
+        model["resnet"]["features_first_image"]
+    );
+    for (a, b) in rtl["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(model["layers"].as_array().unwrap())
+    {
+        assert_eq!(a["words_out"], b["words_out"]);
+        assert_eq!(b["cycles"], b["ideal_cycles"]);
+    }
+}
+
+/// `wrn-N-k` parses and doubles (k = 2) every stage's channels relative to `resnet-N`; bad depths,
+/// factors and `--weights` get clear errors.
+#[test]
+fn wrn_plans_wider_stages_and_bad_resnets_are_refused() {
+    let chans = |net: &str| -> Vec<(String, u64, u64)> {
+        let r = run_json(
+            &["--net", net, "--width", "0.125", "--backend", "model"],
+            &format!("{net}.json"),
+        );
+        assert_eq!(r["all_match"], true, "{r}");
+        r["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["name"].as_str().unwrap().to_string(),
+                    l["c_in"].as_u64().unwrap(),
+                    l["c_out"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let res = chans("resnet-14");
+    let wrn = chans("wrn-14-2");
+    assert_eq!(res.len(), 1 + 2 * 6);
+    assert_eq!(res.len(), wrn.len());
+    for ((n1, _, c1), (n2, _, c2)) in res.iter().zip(&wrn) {
+        assert_eq!(n1, n2);
+        assert_eq!(2 * c1, *c2, "{n1}");
+    }
+    // stage widths 16/32/64 × 0.125 × k
+    let outs: Vec<u64> = wrn.iter().map(|l| l.2).collect();
+    assert_eq!(outs, [4, 4, 4, 4, 4, 8, 8, 8, 8, 16, 16, 16, 16]);
+    for (args, needle) in [
+        (vec!["--net", "resnet-9"], "6k+2"),
+        (vec!["--net", "resnet-2"], "6k+2"),
+        (vec!["--net", "wrn-16-0"], "widening factor must be"),
+        (vec!["--net", "wrn-16-x"], "widening factor is not a number"),
+        (vec!["--net", "resnet-8", "--act-bits", "1"], "A ≥ 2"),
+        (
+            vec!["--net", "resnet-8", "--weights", "/nonexistent"],
+            "--weights supports vgg-bc only",
+        ),
+        (
+            vec!["--net", "wrn-8-40", "--backend", "model"],
+            "does not fit the engine configuration",
+        ),
+    ] {
+        let out = sim().args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
