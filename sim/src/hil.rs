@@ -418,6 +418,13 @@ pub fn run(cfg: &HilConfig, mut progress: impl FnMut(&HilStep)) -> Result<HilRep
             "--batch and --steps must be at least 1".into(),
         ));
     }
+    if cfg.net != "vgg-bc" {
+        return Err(SimError::Protocol(format!(
+            "--train runs vgg-bc only, not '{}': the ResNets' host-side shortcuts and residual adds \
+             have no backward pass in the integer training path yet",
+            cfg.net
+        )));
+    }
     let plan = NetPlan::new(&cfg.net, cfg.width, cfg.act_bits)
         .map_err(|e| SimError::Protocol(e.to_string()))?;
     for pc in &plan.convs {
