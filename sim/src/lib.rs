@@ -3,11 +3,12 @@
 //! The host side of the stream interface ([`stream::StreamDevice`]) with two devices behind it (the
 //! cycle-accurate rust-hdl simulation and the transaction-level golden model), the host driver that
 //! streams networks through it ([`driver`]; ResNets: [`resnet`] with the host steps in [`host_ops`]),
-//! what runs where ([`plan`]) and the reports ([`report`]).
+//! what runs where ([`plan`]), the reports ([`report`]) and hardware-in-the-loop training ([`hil`]).
 
 pub mod driver;
 pub mod error;
 pub mod export;
+pub mod hil;
 pub mod host_ops;
 pub mod model_backend;
 pub mod plan;

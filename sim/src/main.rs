@@ -7,8 +7,10 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use qtrain::exact::update::UpdateMode;
 use qtrain::hw::HwConfig;
 use qtrain_sim::driver::{planar_to_hwc, run_batch, synthetic_images, ParamSource};
+use qtrain_sim::hil::{Corruption, HilConfig};
 use qtrain_sim::model_backend::ModelDevice;
 use qtrain_sim::plan::{NetPlan, ResNetPlan};
 use qtrain_sim::report::RunReport;
@@ -23,6 +25,17 @@ enum Backend {
     Rtl,
     /// Transaction-level model: the integer golden model behind the same stream interface.
     Model,
+}
+
+/// A training method of `--train` (the paper's three).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TrainMethod {
+    /// BinaryConnect: fixed-point buffer w_r, forward with sign(w_r).
+    Bc,
+    /// Stochastic rounding with the update unit's LFSRs.
+    Sr,
+    /// Deterministic rounding.
+    R,
 }
 
 /// Simulate the qtrain accelerator on a network and check it against the golden model.
@@ -98,6 +111,21 @@ struct Args {
     /// Write every figure of the report as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Hardware-in-the-loop training with this method: conv forward on the engine, update on the
+    /// update unit, backward + ADAM on the host; every step checked bit for bit against the golden
+    /// integer training path (with --data: CIFAR training images, else the synthetic batch).
+    #[arg(long, value_enum)]
+    train: Option<TrainMethod>,
+    /// Training steps of --train.
+    #[arg(long, default_value_t = 1)]
+    steps: u64,
+    /// ADAM learning rate of --train.
+    #[arg(long, default_value_t = 0.01)]
+    lr: f32,
+    /// Test hook: flip the LSB of weight INDEX returned by the update unit in STEP for LAYER
+    /// (0-based), as STEP:LAYER:INDEX, to show the comparison catches it.
+    #[arg(long, hide = true)]
+    corrupt_update: Option<String>,
 }
 
 fn main() {
@@ -137,6 +165,9 @@ fn run(args: Args) -> Result<()> {
         Some(p) => HwConfig::load(p)?,
         None => HwConfig::default(),
     };
+    if let Some(m) = args.train {
+        return train(&args, hw, m);
+    }
     if !(1..=hw.conv.max_act_bits).contains(&args.act_bits) {
         bail!(
             "--act-bits {} is outside 1..={} (conv.max_act_bits)",
@@ -384,6 +415,80 @@ fn run_resnet(args: &Args, hw: &HwConfig) -> Result<()> {
             );
         }
         bail!("the hardware differs from the golden model");
+    }
+    Ok(())
+}
+
+fn parse_corruption(s: &str) -> Result<Corruption> {
+    let v: Vec<&str> = s.split(':').collect();
+    let [st, l, i] = v[..] else {
+        bail!("--corrupt-update wants STEP:LAYER:INDEX, got {s}");
+    };
+    Ok(Corruption {
+        step: st.parse().context("--corrupt-update STEP")?,
+        layer: l.parse().context("--corrupt-update LAYER")?,
+        index: i.parse().context("--corrupt-update INDEX")?,
+    })
+}
+
+fn train(args: &Args, hw: HwConfig, m: TrainMethod) -> Result<()> {
+    if args.weights.is_some() || args.vcd.is_some() {
+        bail!(
+            "--train starts from seeded ±1 weights and writes no waveform: drop --weights / --vcd"
+        );
+    }
+    for (name, p) in [
+        ("--input-gap", args.input_gap),
+        ("--output-stall", args.output_stall),
+    ] {
+        if !(0.0..1.0).contains(&p) {
+            bail!("{name} {p} must be a probability in [0, 1)");
+        }
+    }
+    let cfg = HilConfig {
+        net: args.net.clone(),
+        width: args.width,
+        act_bits: args.act_bits,
+        mode: match m {
+            TrainMethod::Bc => UpdateMode::Bc,
+            TrainMethod::Sr => UpdateMode::Sr,
+            TrainMethod::R => UpdateMode::R,
+        },
+        steps: args.steps,
+        batch: args.batch,
+        seed: args.seed,
+        lr: args.lr,
+        rtl: args.backend == Backend::Rtl,
+        hw,
+        data: args.data.clone(),
+        traffic: Traffic {
+            input_gap: args.input_gap,
+            output_stall: args.output_stall,
+            seed: args.seed,
+        },
+        watchdog: args.watchdog,
+        corrupt: args
+            .corrupt_update
+            .as_deref()
+            .map(parse_corruption)
+            .transpose()?,
+    };
+    let pb = ProgressBar::new(cfg.steps);
+    pb.set_style(ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} steps {msg} [{elapsed} < {eta}]",
+    )?);
+    let report = qtrain_sim::hil::run(&cfg, |st| {
+        pb.set_message(format!("loss {:.4}", st.loss));
+        pb.inc(1);
+    })?;
+    pb.finish_and_clear();
+    print!("{}", report.table());
+    if let Some(p) = &args.json {
+        std::fs::write(p, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    if let Some(m) = &report.first_mismatch {
+        bail!("the hardware path differs from the golden integer training path at {m}");
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod export;
 pub mod input;
+pub mod integer;
 pub mod npy;
 pub mod run;
 pub mod schedule;

@@ -1,0 +1,553 @@
+//! Hardware-in-the-loop training (`sim --train bc|sr|r --steps N`): every conv forward pass runs on the
+//! simulated conv engine (through the host's stream interface, [`StreamDevice`]) and every weight update
+//! through the simulated update unit (the rust-hdl runner); the backward pass and ADAM run on the host.
+//! The host code is `qtrain::train::integer` — the same code the golden integer training path runs
+//! with [`GoldenAccelerator`] — so the two paths differ only in what computes the accelerator's two
+//! jobs. After every step the hardware path's conv outputs, stored weights (R/SR: the binary weights;
+//! BC: the fixed-point buffer `w_r`) and packed forward signs are compared bit for bit with the
+//! golden path's; the first difference stops the run and is named (step, layer, weight).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use qtrain::exact::bitplanes;
+use qtrain::exact::geometry::{input_stream, ConvLayer, K};
+use qtrain::exact::requant::Requant;
+use qtrain::exact::update::{UpdateCommand, UpdateMode, UpdateUnitModel};
+use qtrain::hw::{HwConfig, UpdateParams};
+use qtrain::train::integer::{
+    Accelerator, ConvRun, GoldenAccelerator, IntegerConfig, IntegerTrainer, StepRecord, UpdateRun,
+};
+use qtrain_hdl::update::runner::{Traffic as UpdateTraffic, UpdateRunner};
+use serde::Serialize;
+
+use crate::driver::{planar_to_hwc, synthetic_images};
+use crate::error::SimError;
+use crate::model_backend::ModelDevice;
+use crate::plan::{width_ch, NetPlan};
+use crate::rtl_backend::RtlDevice;
+use crate::stream::{StreamDevice, Traffic};
+
+/// The update unit configuration instantiated in this binary (rust-hdl fixes it at compile time):
+/// lanes, `w_format` bits, `u_format` bits.
+pub const RTL_UPDATE: (usize, u32, u32) = (16, 16, 8);
+
+/// Deliberately corrupt one weight on its way back from the update unit (a flipped bit on the bus):
+/// what the comparison must catch. Used by the tests and the hidden `--corrupt-update` flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Corruption {
+    /// Step (1-based).
+    pub step: u64,
+    /// Conv layer (0-based).
+    pub layer: usize,
+    /// Position in the layer's (padded) update stream whose returned `w` gets its LSB flipped.
+    pub index: usize,
+}
+
+/// What simulates the update unit.
+enum UpdateDevice {
+    /// rust-hdl, cycle by cycle.
+    Rtl(Box<UpdateRunner<16, 16, 8>>),
+    /// The golden model behind the same command words (no clock: cycles = beats).
+    Model(UpdateUnitModel),
+}
+
+/// The simulated accelerator as the integer training path's [`Accelerator`].
+pub struct HwAccelerator {
+    conv: Box<dyn StreamDevice>,
+    update: UpdateDevice,
+    params: UpdateParams,
+    traffic: Traffic,
+    updates: u64,
+    corrupt: Option<Corruption>,
+}
+
+impl HwAccelerator {
+    /// The conv engine and the update unit, cycle-accurate (`rtl`) or transaction-level.
+    pub fn new(
+        rtl: bool,
+        hw: &HwConfig,
+        traffic: Traffic,
+        watchdog: u64,
+        corrupt: Option<Corruption>,
+    ) -> Result<Self, SimError> {
+        let p = hw.update.clone();
+        p.validate()?;
+        let (conv, update): (Box<dyn StreamDevice>, UpdateDevice) = if rtl {
+            let (l, wb, ub) = RTL_UPDATE;
+            if (p.lanes, p.w_format.total_bits, p.u_format.total_bits) != (l, wb, ub) {
+                return Err(SimError::Protocol(format!(
+                    "the rtl update unit is built for {l} lanes, {wb}-bit w and {ub}-bit u, not {} lanes, {} and {}; \
+                     use --backend model for other configurations",
+                    p.lanes, p.w_format, p.u_format
+                )));
+            }
+            let mut r = UpdateRunner::<16, 16, 8>::new(&p)?;
+            r.hang_limit = watchdog.max(1);
+            (
+                Box::new(RtlDevice::new(&hw.conv, traffic, watchdog.max(1))?),
+                UpdateDevice::Rtl(Box::new(r)),
+            )
+        } else {
+            (
+                Box::new(ModelDevice::new(hw.conv.clone())),
+                UpdateDevice::Model(UpdateUnitModel::new(&p)?),
+            )
+        };
+        Ok(Self {
+            conv,
+            update,
+            params: p,
+            traffic,
+            updates: 0,
+            corrupt,
+        })
+    }
+
+    /// "rtl" or "model".
+    pub fn backend(&self) -> &'static str {
+        self.conv.backend()
+    }
+}
+
+impl Accelerator for HwAccelerator {
+    type Error = SimError;
+
+    fn conv(
+        &mut self,
+        _step: u64,
+        layer: usize,
+        l: &ConvLayer,
+        weights: &[u64],
+        rq: &Requant,
+        acts: &[Vec<u32>],
+    ) -> Result<ConvRun, SimError> {
+        let input = input_stream(l, rq, weights, acts)?;
+        let n_out = l.out_words() * l.images;
+        let t = self.conv.transfer(&input, n_out)?;
+        let want_lasts: Vec<usize> = (1..=l.images).map(|k| k * l.out_words() - 1).collect();
+        if t.output.len() != n_out || t.lasts != want_lasts {
+            return Err(SimError::Protocol(format!(
+                "conv{}: expected {n_out} output words with `last` on each image's final word, got {} words, `last` at {:?}",
+                layer + 1,
+                t.output.len(),
+                t.lasts
+            )));
+        }
+        let outputs = t
+            .output
+            .chunks(l.out_words())
+            .map(|c| bitplanes::unpack_planes(c, l.out_h(), l.out_w(), l.c_out, l.a_out))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ConvRun {
+            outputs,
+            cycles: t.cycles,
+        })
+    }
+
+    fn update(
+        &mut self,
+        step: u64,
+        layer: usize,
+        cmd: &UpdateCommand,
+        w: &[i64],
+        u: &[i64],
+    ) -> Result<UpdateRun, SimError> {
+        let words = cmd.encode(&self.params)?;
+        self.updates += 1;
+        let mut run = match &mut self.update {
+            UpdateDevice::Rtl(r) => {
+                let c0 = r.cycles();
+                r.command(words)?;
+                let mut traffic = UpdateTraffic::random(
+                    self.traffic.input_gap,
+                    self.traffic.output_stall,
+                    self.traffic.seed.wrapping_add(self.updates),
+                );
+                let (beats, _) = r.stream(w, u, &mut traffic)?;
+                UpdateRun {
+                    w: beats.iter().flat_map(|b| b.w.iter().copied()).collect(),
+                    packed: beats.iter().filter_map(|b| b.pack).collect(),
+                    saturations: r.sat_count(),
+                    cycles: r.cycles() - c0,
+                }
+            }
+            UpdateDevice::Model(m) => {
+                m.command(&UpdateCommand::decode(words, &self.params)?)?;
+                let beats = m.run(w, u)?;
+                UpdateRun {
+                    w: beats
+                        .iter()
+                        .flat_map(|b| b.lanes.iter().map(|o| o.w))
+                        .collect(),
+                    packed: beats.iter().filter_map(|b| b.pack).collect(),
+                    saturations: m.saturation().count,
+                    cycles: beats.len() as u64,
+                }
+            }
+        };
+        if let Some(c) = self.corrupt {
+            if (c.step, c.layer) == (step, layer) {
+                if let Some(v) = run.w.get_mut(c.index) {
+                    *v ^= 1;
+                }
+            }
+        }
+        Ok(run)
+    }
+}
+
+/// A hardware-in-the-loop training run.
+#[derive(Clone, Debug)]
+pub struct HilConfig {
+    /// Network (vgg-bc).
+    pub net: String,
+    /// Width multiplier.
+    pub width: f64,
+    /// Activation bits between conv layers.
+    pub act_bits: u32,
+    /// R, SR or BC.
+    pub mode: UpdateMode,
+    /// Training steps.
+    pub steps: u64,
+    /// Images per step.
+    pub batch: usize,
+    /// Seed of the weights, the LFSR lanes, the synthetic batch and the traffic.
+    pub seed: u64,
+    /// ADAM's learning rate.
+    pub lr: f32,
+    /// Cycle-accurate (rust-hdl) or transaction-level devices.
+    pub rtl: bool,
+    /// Hardware configuration.
+    pub hw: HwConfig,
+    /// CIFAR directory: step s trains on training images `(s−1)·B ..`; synthetic batch otherwise.
+    pub data: Option<PathBuf>,
+    /// Input gaps / output back-pressure on both units' streams.
+    pub traffic: Traffic,
+    /// Cycles without any stream movement before a run is stopped.
+    pub watchdog: u64,
+    /// Fault injection (tests).
+    pub corrupt: Option<Corruption>,
+}
+
+/// One step of the table.
+#[derive(Clone, Debug, Serialize)]
+pub struct HilStep {
+    /// Step (1-based).
+    pub step: u64,
+    /// Batch loss on the hardware path (before the update).
+    pub loss: f64,
+    /// Batch loss on the golden path.
+    pub golden_loss: f64,
+    /// Misclassified images of the batch (hardware path).
+    pub errors: usize,
+    /// Forward weights whose sign flipped.
+    pub flipped: u64,
+    /// Stored weights (R/SR: weights, BC: buffer) that changed.
+    pub changed: u64,
+    /// ADAM steps saturated when quantised to u_format.
+    pub u_saturations: u64,
+    /// Update unit's clip count (w − u outside the grid's range).
+    pub clip_saturations: u64,
+    /// Conv engine cycles of the forward pass.
+    pub conv_cycles: u64,
+    /// Update unit cycles (commands + streams).
+    pub update_cycles: u64,
+    /// Conv output values compared.
+    pub outputs_compared: u64,
+    /// Stored weights + sign words compared.
+    pub weights_compared: u64,
+    /// Everything equal to the golden path.
+    pub matched: bool,
+    /// The first difference.
+    pub mismatch: Option<String>,
+    /// Wall seconds of the hardware path's step.
+    pub wall_seconds: f64,
+}
+
+/// The whole run.
+#[derive(Clone, Debug, Serialize)]
+pub struct HilReport {
+    /// Network.
+    pub net: String,
+    /// Width multiplier.
+    pub width: f64,
+    /// "r", "sr" or "bc".
+    pub method: String,
+    /// "rtl" or "model".
+    pub backend: String,
+    /// Images per step.
+    pub batch: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Learning rate.
+    pub lr: f32,
+    /// Binary conv weights in the net.
+    pub conv_weights: usize,
+    /// Per-step figures (up to and including a mismatching step).
+    pub steps: Vec<HilStep>,
+    /// Every step matched the golden path.
+    pub all_match: bool,
+    /// "step S, LAYER: …" of the first difference.
+    pub first_mismatch: Option<String>,
+    /// Wall-clock seconds of the whole run.
+    pub wall_seconds: f64,
+}
+
+/// Method name in reports and on the command line.
+pub fn method_name(m: UpdateMode) -> &'static str {
+    match m {
+        UpdateMode::R => "r",
+        UpdateMode::Sr => "sr",
+        UpdateMode::Bc => "bc",
+    }
+}
+
+fn first_diff<T: PartialEq + Copy>(a: &[T], b: &[T]) -> Option<(usize, T, T)> {
+    a.iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .map(|i| (i, a[i], b[i]))
+}
+
+/// Compare the hardware path with the golden path after a step; the first difference, described.
+/// Returns (values compared: conv outputs, weights + sign words) and the mismatch.
+pub fn compare_step(
+    mode: UpdateMode,
+    hw: (&IntegerTrainer, &StepRecord),
+    golden: (&IntegerTrainer, &StepRecord),
+) -> (u64, u64, Option<String>) {
+    let (ht, hr) = hw;
+    let (gt, gr) = golden;
+    let (mut outs, mut weights) = (0u64, 0u64);
+    for (li, (ho, go)) in hr.conv_outputs.iter().zip(&gr.conv_outputs).enumerate() {
+        let l = &gt.convs()[li].layer;
+        for (img, (h, g)) in ho.iter().zip(go).enumerate() {
+            outs += g.len() as u64;
+            if let Some((i, a, b)) = first_diff(h, g) {
+                let (px, c) = (i / l.c_out, i % l.c_out);
+                return (
+                    outs,
+                    weights,
+                    Some(format!(
+                        "conv{} forward output, image {img}, y {}, x {}, channel {c}: hardware {a}, golden {b}",
+                        li + 1,
+                        px / l.out_w(),
+                        px % l.out_w()
+                    )),
+                );
+            }
+        }
+    }
+    let wf = gt.config().update.w_format;
+    let what = if mode == UpdateMode::Bc {
+        "buffer w_r"
+    } else {
+        "weight"
+    };
+    for (li, (hc, gc)) in ht.convs().iter().zip(gt.convs()).enumerate() {
+        let n = gc.layer.window_bits();
+        weights += (gc.w.len() + gc.packed.len()) as u64;
+        if let Some((i, a, b)) = first_diff(&hc.w, &gc.w) {
+            let (f, pos) = (i / n, i % n);
+            let (tap, c) = (pos / gc.layer.c_in, pos % gc.layer.c_in);
+            return (
+                outs,
+                weights,
+                Some(format!(
+                    "conv{} {what} #{i} (filter {f}, ky {}, kx {}, channel {c}): hardware {a} ({}), golden {b} ({})",
+                    li + 1,
+                    tap / K,
+                    tap % K,
+                    wf.to_f64(a),
+                    wf.to_f64(b)
+                )),
+            );
+        }
+        if let Some((i, a, b)) = first_diff(&hc.packed, &gc.packed) {
+            return (
+                outs,
+                weights,
+                Some(format!(
+                    "conv{} packed sign word {i}: hardware {a:#018x}, golden {b:#018x}",
+                    li + 1
+                )),
+            );
+        }
+    }
+    if hr.loss.to_bits() != gr.loss.to_bits() {
+        return (
+            outs,
+            weights,
+            Some(format!("loss: hardware {}, golden {}", hr.loss, gr.loss)),
+        );
+    }
+    (outs, weights, None)
+}
+
+/// Where the training batches come from.
+enum Batches {
+    Synthetic(Vec<Vec<u32>>, Vec<u16>),
+    Cifar(qtrain::data::Dataset),
+}
+
+impl Batches {
+    fn get(&self, step: u64, batch: usize) -> (Vec<Vec<u32>>, Vec<u16>) {
+        match self {
+            Batches::Synthetic(i, l) => (i.clone(), l.clone()),
+            Batches::Cifar(d) => {
+                let n = d.len();
+                let idx: Vec<usize> = (0..batch)
+                    .map(|i| ((step as usize - 1) * batch + i) % n)
+                    .collect();
+                (
+                    idx.iter().map(|&i| planar_to_hwc(d.image(i))).collect(),
+                    idx.iter().map(|&i| d.labels[i]).collect(),
+                )
+            }
+        }
+    }
+}
+
+/// Run `cfg.steps` steps on both paths, comparing after each; stops at the first mismatch (the
+/// report says where). `progress` is called after each step.
+pub fn run(cfg: &HilConfig, mut progress: impl FnMut(&HilStep)) -> Result<HilReport, SimError> {
+    let t0 = Instant::now();
+    if cfg.batch == 0 || cfg.steps == 0 {
+        return Err(SimError::Protocol(
+            "--batch and --steps must be at least 1".into(),
+        ));
+    }
+    if cfg.net != "vgg-bc" {
+        return Err(SimError::Protocol(format!(
+            "--train runs vgg-bc only, not '{}': the ResNets' host-side shortcuts and residual adds \
+             have no backward pass in the integer training path yet",
+            cfg.net
+        )));
+    }
+    let plan = NetPlan::new(&cfg.net, cfg.width, cfg.act_bits)
+        .map_err(|e| SimError::Protocol(e.to_string()))?;
+    for pc in &plan.convs {
+        pc.layer.validate(&cfg.hw.conv)?;
+    }
+    let (batches, classes) = match &cfg.data {
+        Some(dir) => {
+            let train = qtrain::data::load_cifar(dir)?.train;
+            let k = train.num_classes;
+            (Batches::Cifar(train), k)
+        }
+        None => (
+            Batches::Synthetic(
+                synthetic_images(cfg.batch, cfg.seed)
+                    .iter()
+                    .map(|i| planar_to_hwc(i))
+                    .collect(),
+                (0..cfg.batch).map(|i| (i % 10) as u16).collect(),
+            ),
+            10,
+        ),
+    };
+    let icfg = IntegerConfig {
+        convs: plan.convs.iter().map(|p| p.layer.clone()).collect(),
+        mode: cfg.mode,
+        update: cfg.hw.update.clone(),
+        fc_hidden: width_ch(1024, cfg.width),
+        classes,
+        lr: cfg.lr,
+        seed: cfg.seed,
+    };
+    let (calib, _) = batches.get(1, cfg.batch);
+    let mut golden = IntegerTrainer::new(icfg.clone(), &calib)?;
+    let mut hwt = IntegerTrainer::new(icfg, &calib)?;
+    let mut gacc = GoldenAccelerator::new(&cfg.hw.update)?;
+    let mut hacc = HwAccelerator::new(cfg.rtl, &cfg.hw, cfg.traffic, cfg.watchdog, cfg.corrupt)?;
+    let mut report = HilReport {
+        net: cfg.net.clone(),
+        width: cfg.width,
+        method: method_name(cfg.mode).into(),
+        backend: hacc.backend().into(),
+        batch: cfg.batch,
+        seed: cfg.seed,
+        lr: cfg.lr,
+        conv_weights: golden.convs().iter().map(|c| c.w.len()).sum(),
+        steps: Vec::new(),
+        all_match: true,
+        first_mismatch: None,
+        wall_seconds: 0.0,
+    };
+    for s in 1..=cfg.steps {
+        let (images, labels) = batches.get(s, cfg.batch);
+        let ts = Instant::now();
+        let hr = hwt.step(&mut hacc, &images, &labels)?;
+        let wall = ts.elapsed().as_secs_f64();
+        let gr = golden.step(&mut gacc, &images, &labels)?;
+        let (outs, weights, mismatch) = compare_step(cfg.mode, (&hwt, &hr), (&golden, &gr));
+        let st = HilStep {
+            step: s,
+            loss: hr.loss,
+            golden_loss: gr.loss,
+            errors: hr.errors,
+            flipped: hr.flipped,
+            changed: hr.changed,
+            u_saturations: hr.u_saturations,
+            clip_saturations: hr.clip_saturations,
+            conv_cycles: hr.conv_cycles,
+            update_cycles: hr.update_cycles,
+            outputs_compared: outs,
+            weights_compared: weights,
+            matched: mismatch.is_none(),
+            mismatch: mismatch.clone(),
+            wall_seconds: wall,
+        };
+        progress(&st);
+        report.steps.push(st);
+        if let Some(m) = mismatch {
+            report.all_match = false;
+            report.first_mismatch = Some(format!("step {s}, {m}"));
+            break;
+        }
+    }
+    report.wall_seconds = t0.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+impl HilReport {
+    /// The per-step table and totals, for people.
+    pub fn table(&self) -> String {
+        let mut s = format!(
+            "hardware-in-the-loop training: {} width {} method {} backend {} batch {} seed {} lr {} ({} binary conv weights)\n",
+            self.net, self.width, self.method, self.backend, self.batch, self.seed, self.lr, self.conv_weights
+        );
+        s += &format!(
+            "{:>5} {:>10} {:>8} {:>8} {:>8} {:>8} {:>12} {:>12} {:>6}\n",
+            "step", "loss", "flipped", "changed", "u_sat", "clip", "conv_cyc", "upd_cyc", "match"
+        );
+        for st in &self.steps {
+            s += &format!(
+                "{:>5} {:>10.5} {:>8} {:>8} {:>8} {:>8} {:>12} {:>12} {:>6}\n",
+                st.step,
+                st.loss,
+                st.flipped,
+                st.changed,
+                st.u_saturations,
+                st.clip_saturations,
+                st.conv_cycles,
+                st.update_cycles,
+                if st.matched { "yes" } else { "NO" }
+            );
+        }
+        let (cc, uc): (u64, u64) = self.steps.iter().fold((0, 0), |(a, b), st| {
+            (a + st.conv_cycles, b + st.update_cycles)
+        });
+        s += &format!(
+            "{} steps, conv {cc} cycles, update {uc} cycles, {:.1} s wall; {}\n",
+            self.steps.len(),
+            self.wall_seconds,
+            match &self.first_mismatch {
+                None => "every step bit-identical to the golden integer training path".to_string(),
+                Some(m) => format!("MISMATCH at {m}"),
+            }
+        );
+        s
+    }
+}
