@@ -188,8 +188,9 @@ fn tool(name: &str) -> Command {
 }
 
 /// `sim export` writes Verilog that Icarus runs bit-exact on the golden vectors (with random gaps and
-/// back-pressure from the generated bench), and that lints clean under Verilator together with the
-/// AXI4-Stream board wrapper.
+/// back-pressure from the generated benches: the conv engine alone, and the accelerator top on an
+/// interleaved conv + update + counters session), and that lints clean under Verilator, the top
+/// together with the AXI4-Stream board wrapper.
 #[test]
 fn exported_verilog_cosimulates_in_icarus_and_lints() {
     let dir = tmp("export");
@@ -201,12 +202,18 @@ fn exported_verilog_cosimulates_in_icarus_and_lints() {
         String::from_utf8_lossy(&out.stderr)
     );
     for f in [
+        "qtrain_accel.v",
         "qtrain_conv_engine.v",
         "qtrain_update_unit.v",
         "params.toml",
         "conv_in.hex",
         "conv_out.hex",
         "tb_conv.v",
+        "accel_in.hex",
+        "accel_in_last.hex",
+        "accel_out.hex",
+        "accel_out_flags.hex",
+        "tb_accel.v",
     ] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
@@ -229,6 +236,32 @@ fn exported_verilog_cosimulates_in_icarus_and_lints() {
         .unwrap();
     let log = String::from_utf8_lossy(&r.stdout);
     assert!(log.contains("PASS 36 words"), "Icarus co-simulation: {log}");
+    let c = tool("iverilog")
+        .current_dir(&dir)
+        .args([
+            "-g2005",
+            "-o",
+            "tb_accel.vvp",
+            "tb_accel.v",
+            "qtrain_accel.v",
+        ])
+        .output()
+        .unwrap();
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let r = Command::new("vvp")
+        .current_dir(&dir)
+        .args(["-n", "tb_accel.vvp"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&r.stdout);
+    let n_out = std::fs::read_to_string(dir.join("accel_out.hex"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(
+        log.contains(&format!("PASS {n_out} words")),
+        "Icarus co-simulation of the top: {log}"
+    );
     let wrapper = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../bitstreams/rtl/qtrain_accel_axis.v"
@@ -238,8 +271,12 @@ fn exported_verilog_cosimulates_in_icarus_and_lints() {
             "qtrain_accel_axis",
             vec![
                 wrapper.to_string(),
-                dir.join("qtrain_conv_engine.v").display().to_string(),
+                dir.join("qtrain_accel.v").display().to_string(),
             ],
+        ),
+        (
+            "qtrain_conv_engine",
+            vec![dir.join("qtrain_conv_engine.v").display().to_string()],
         ),
         (
             "qtrain_update_unit",

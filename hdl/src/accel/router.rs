@@ -135,6 +135,7 @@ struct Regs {
     ilast: bool,
     pend: u8,
     ocnt: u8,
+    pk: bool,
     trunc: bool,
     err: u8,
     hdr_lo: u32,
@@ -286,11 +287,9 @@ impl<const L: usize, const WB: usize, const UB: usize> Router<L, WB, UB> {
                 } else {
                     self.u_pack_word.val().to_u64()
                 };
-                let lastk = if self.u_pack_valid.val() {
-                    Self::NWO
-                } else {
-                    Self::NWO - 1
-                };
+                // `pk`: the beat's pack_valid, registered with its first word (ocnt ≥ 1 here), so
+                // that u_out_ready does not depend combinationally on the unit's packer.
+                let lastk = if s.pk { Self::NWO } else { Self::NWO - 1 };
                 c.u_out_ready = self.out_ready.val() && k == lastk;
             }
             S_USTAT => {
@@ -443,6 +442,9 @@ impl<const L: usize, const WB: usize, const UB: usize> Router<L, WB, UB> {
                 if out_fire {
                     n.n[counter::UPDATE_OUT] += 1;
                     n.ocnt = if done { 0 } else { s.ocnt + 1 };
+                    if s.ocnt == 0 {
+                        n.pk = self.u_pack_valid.val();
+                    }
                 }
                 n.pend = s.pend + handed as u8 - done as u8;
                 if n.remaining == 0 && !n.ifull && n.pend == 0 {

@@ -1,7 +1,8 @@
 //! The Verilog body of the [`super::router::Router`]: the same combinational next-state function as
 //! its Rust `update()`, written out for the lane count and widths of one instance. One
-//! `always @(*)` computes the outputs and every register's `_n` value; one `always @(posedge clock)`
-//! copies them. Checked against the Rust model and the golden vectors by the Icarus bench of
+//! `always @(*)` computes the outputs, a second one every register's `_n` value (kept apart so that no
+//! output appears to depend on the update unit's ready signals, which depend on the outputs), and one
+//! `always @(posedge clock)` copies them. Checked against the Rust model and the golden vectors by the Icarus bench of
 //! `sim export` (`tb_accel.v`).
 
 use std::fmt::Write as _;
@@ -30,7 +31,7 @@ reg [3:0] state, state_n;
 reg [31:0] remaining, remaining_n, images, images_n, hdr_lo, hdr_lo_n;
 reg [63:0] cmd0, cmd0_n, cmd1, cmd1_n;
 reg [7:0] icnt, icnt_n, pend, pend_n, ocnt, ocnt_n, err, err_n;
-reg ifull, ifull_n, ilast, ilast_n, trunc, trunc_n;
+reg ifull, ifull_n, ilast, ilast_n, trunc, trunc_n, pk, pk_n;
 reg [3:0] cidx, cidx_n;
 reg [63:0] n_cbusy, n_cbusy_n, n_cin, n_cin_n, n_cout, n_cout_n, n_ubusy, n_ubusy_n, n_uin, n_uin_n, n_uout, n_uout_n;
 reg [31:0] n_trans, n_trans_n, n_err, n_err_n;
@@ -44,7 +45,7 @@ wire _unused_ok = &{{1'b0, in_last, u_out_last}};",
     for i in 0..nbi {
         let _ = writeln!(v, "reg [63:0] ibuf{i}, ibuf{i}_n;");
     }
-    let _ = writeln!(v, "initial begin\n    state = S_HDR; remaining = 32'd0; images = 32'd0; hdr_lo = 32'd0; cmd0 = 64'd0; cmd1 = 64'd0;\n    icnt = 8'd0; pend = 8'd0; ocnt = 8'd0; err = 8'd0; ifull = 1'b0; ilast = 1'b0; trunc = 1'b0; cidx = 4'd0;\n    n_cbusy = 64'd0; n_cin = 64'd0; n_cout = 64'd0; n_ubusy = 64'd0; n_uin = 64'd0; n_uout = 64'd0; n_trans = 32'd0; n_err = 32'd0;");
+    let _ = writeln!(v, "initial begin\n    state = S_HDR; remaining = 32'd0; images = 32'd0; hdr_lo = 32'd0; cmd0 = 64'd0; cmd1 = 64'd0;\n    icnt = 8'd0; pend = 8'd0; ocnt = 8'd0; err = 8'd0; ifull = 1'b0; ilast = 1'b0; trunc = 1'b0; pk = 1'b0; cidx = 4'd0;\n    n_cbusy = 64'd0; n_cin = 64'd0; n_cout = 64'd0; n_ubusy = 64'd0; n_uin = 64'd0; n_uout = 64'd0; n_trans = 32'd0; n_err = 32'd0;");
     for i in 0..nbi {
         let _ = writeln!(v, "    ibuf{i} = 64'd0;");
     }
@@ -115,7 +116,7 @@ wire _unused_ok = &{{1'b0, in_last, u_out_last}};",
             in_ready = (remaining != 32'd0) && !ifull;
             u_in_valid = ifull;
             out_valid = u_out_valid; out_data = beat_word;
-            u_out_ready = out_ready && (ocnt == (u_pack_valid ? 8'd{nwo} : 8'd{nwo1}));
+            u_out_ready = out_ready && (ocnt == (pk ? 8'd{nwo} : 8'd{nwo1}));
         end
         S_USTAT: begin out_valid = 1'b1; out_data = {{30'd0, trunc, u_cmd_error, u_sat_count}}; out_last = 1'b1; end
         S_CNT: begin out_valid = 1'b1; out_data = counter_word; out_last = (cidx == 4'd{cl}); end
@@ -141,11 +142,13 @@ wire _unused_ok = &{{1'b0, in_last, u_out_last}};",
     }
     let _ = writeln!(
         v,
-        "    // next state
+        "end
+// next state (a block of its own: the outputs above never depend on u_in_ready / u_cmd_ready)
+always @(*) begin
     in_fire = in_valid && in_ready; out_fire = out_valid && out_ready;
     handed = u_in_valid && u_in_ready; done = u_out_ready && u_out_valid;
     state_n = state; remaining_n = remaining; images_n = images; hdr_lo_n = hdr_lo; cmd0_n = cmd0; cmd1_n = cmd1;
-    icnt_n = icnt; pend_n = pend; ocnt_n = ocnt; err_n = err; ifull_n = ifull; ilast_n = ilast; trunc_n = trunc; cidx_n = cidx;
+    icnt_n = icnt; pend_n = pend; ocnt_n = ocnt; err_n = err; ifull_n = ifull; ilast_n = ilast; trunc_n = trunc; pk_n = pk; cidx_n = cidx;
     n_cbusy_n = n_cbusy; n_cin_n = n_cin; n_cout_n = n_cout; n_ubusy_n = n_ubusy; n_uin_n = n_uin; n_uout_n = n_uout;
     n_trans_n = n_trans; n_err_n = n_err;"
     );
@@ -231,6 +234,7 @@ wire _unused_ok = &{{1'b0, in_last, u_out_last}};",
             if (out_fire) begin
                 n_uout_n = n_uout + 64'd1;
                 ocnt_n = done ? 8'd0 : ocnt + 8'd1;
+                if (ocnt == 8'd0) pk_n = u_pack_valid;
             end
             pend_n = pend + {{7'd0, handed}} - {{7'd0, done}};
             if (remaining_n == 32'd0 && !ifull_n && pend_n == 8'd0) begin
@@ -251,7 +255,7 @@ wire _unused_ok = &{{1'b0, in_last, u_out_last}};",
 end
 always @(posedge clock) begin
     state <= state_n; remaining <= remaining_n; images <= images_n; hdr_lo <= hdr_lo_n; cmd0 <= cmd0_n; cmd1 <= cmd1_n;
-    icnt <= icnt_n; pend <= pend_n; ocnt <= ocnt_n; err <= err_n; ifull <= ifull_n; ilast <= ilast_n; trunc <= trunc_n; cidx <= cidx_n;
+    icnt <= icnt_n; pend <= pend_n; ocnt <= ocnt_n; err <= err_n; ifull <= ifull_n; ilast <= ilast_n; trunc <= trunc_n; pk <= pk_n; cidx <= cidx_n;
     n_cbusy <= n_cbusy_n; n_cin <= n_cin_n; n_cout <= n_cout_n; n_ubusy <= n_ubusy_n; n_uin <= n_uin_n; n_uout <= n_uout_n;
     n_trans <= n_trans_n; n_err <= n_err_n;",
         nbi1 = nbi - 1,
