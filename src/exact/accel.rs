@@ -23,9 +23,10 @@
 //!
 //! **Errors** never hang the stream: a word whose tag is not `0xA` is answered with one
 //! [`error_word`] (code [`ERR_TAG`]) and nothing else is consumed; a tagged header with an unknown op,
-//! reserved bits, a bad length ([`ERR_LEN`]) or a conv payload not starting with a conv command
-//! ([`ERR_CONV_CMD`]) has its `len` payload words consumed and dropped, and is answered with one
-//! error word.
+//! reserved bits ([`ERR_OP`]), a length the op cannot take ([`ERR_LEN`]) or a conv payload not
+//! starting with a conv command ([`ERR_CONV_CMD`]) has its `len` payload words consumed and dropped,
+//! and is answered with one error word. An update payload that ends inside a beat drops that partial
+//! beat and sets [`STATUS_TRUNCATED`] in its status word.
 //!
 //! **Update beats** (the gearbox): the stream is 64 bits wide; one lane field never straddles two
 //! words. A w word holds `64 / w_bits` lanes, lane `l` in word `l / per`, bits
@@ -56,7 +57,7 @@ pub const ERROR_FLAG: u64 = 1 << 63;
 pub const ERR_TAG: u64 = 1;
 /// Error code: tagged header with an unknown op or reserved bits set.
 pub const ERR_OP: u64 = 2;
-/// Error code: a length the op cannot take (conv 0, update not 2 + whole beats, counters ≠ 0).
+/// Error code: a length the op cannot take (conv 0, update < 2, counters ≠ 0).
 pub const ERR_LEN: u64 = 3;
 /// Error code: a conv payload whose first word is not a conv command (opcode 0xC).
 pub const ERR_CONV_CMD: u64 = 4;
