@@ -316,58 +316,52 @@ impl<const L: usize, const WB: usize, const UB: usize> Router<L, WB, UB> {
         let in_fire = self.in_valid.val() && c.in_ready;
         let out_fire = c.out_valid && self.out_ready.val();
         match s.state {
-            S_HDR => {
-                if in_fire {
-                    n.n_trans = s.n_trans.wrapping_add(1);
-                    n.hdr_lo = w as u32;
-                    n.remaining = (w >> wire::LEN_SHIFT) as u32;
-                    let (op, len) = (w & 0xF, (w >> wire::LEN_SHIFT) as u32);
-                    let err = |n: &mut Regs, code: u64, drop: bool| {
-                        n.err = code as u8;
-                        n.state = if drop && len != 0 { S_DROP } else { S_ERR };
-                    };
-                    if (w >> 4) & 0xF != wire::TAG {
-                        err(&mut n, wire::ERR_TAG, false);
-                    } else if (w >> 8) & 0xFF_FFFF != 0 || !(1..=3).contains(&op) {
-                        err(&mut n, wire::ERR_OP, true);
-                    } else if op == 1 {
-                        if len == 0 {
-                            err(&mut n, wire::ERR_LEN, false);
-                        } else {
-                            n.state = S_CONV_FIRST;
-                        }
-                    } else if op == 2 {
-                        if len < 2 {
-                            err(&mut n, wire::ERR_LEN, true);
-                        } else {
-                            n.state = S_UCMD;
-                            n.icnt = 0;
-                            n.ocnt = 0;
-                            n.pend = 0;
-                            n.ifull = false;
-                            n.trunc = false;
-                        }
-                    } else if len != 0 {
+            S_HDR if in_fire => {
+                n.n_trans = s.n_trans.wrapping_add(1);
+                n.hdr_lo = w as u32;
+                n.remaining = (w >> wire::LEN_SHIFT) as u32;
+                let (op, len) = (w & 0xF, (w >> wire::LEN_SHIFT) as u32);
+                let err = |n: &mut Regs, code: u64, drop: bool| {
+                    n.err = code as u8;
+                    n.state = if drop && len != 0 { S_DROP } else { S_ERR };
+                };
+                if (w >> 4) & 0xF != wire::TAG {
+                    err(&mut n, wire::ERR_TAG, false);
+                } else if (w >> 8) & 0xFF_FFFF != 0 || !(1..=3).contains(&op) {
+                    err(&mut n, wire::ERR_OP, true);
+                } else if op == 1 {
+                    if len == 0 {
+                        err(&mut n, wire::ERR_LEN, false);
+                    } else {
+                        n.state = S_CONV_FIRST;
+                    }
+                } else if op == 2 {
+                    if len < 2 {
                         err(&mut n, wire::ERR_LEN, true);
                     } else {
-                        n.state = S_CNT;
-                        n.cidx = 0;
+                        n.state = S_UCMD;
+                        n.icnt = 0;
+                        n.ocnt = 0;
+                        n.pend = 0;
+                        n.ifull = false;
+                        n.trunc = false;
                     }
+                } else if len != 0 {
+                    err(&mut n, wire::ERR_LEN, true);
+                } else {
+                    n.state = S_CNT;
+                    n.cidx = 0;
                 }
             }
-            S_DROP => {
-                if in_fire {
-                    n.remaining = s.remaining - 1;
-                    if s.remaining == 1 {
-                        n.state = S_ERR;
-                    }
+            S_DROP if in_fire => {
+                n.remaining = s.remaining - 1;
+                if s.remaining == 1 {
+                    n.state = S_ERR;
                 }
             }
-            S_ERR => {
-                if out_fire {
-                    n.n_err = s.n_err.wrapping_add(1);
-                    n.state = S_HDR;
-                }
+            S_ERR if out_fire => {
+                n.n_err = s.n_err.wrapping_add(1);
+                n.state = S_HDR;
             }
             S_CONV_FIRST => {
                 n.n[counter::CONV_BUSY] += 1;
@@ -462,12 +456,10 @@ impl<const L: usize, const WB: usize, const UB: usize> Router<L, WB, UB> {
                     n.state = S_HDR;
                 }
             }
-            S_CNT => {
-                if out_fire {
-                    n.cidx = s.cidx + 1;
-                    if s.cidx as usize == COUNTER_WORDS - 1 {
-                        n.state = S_HDR;
-                    }
+            S_CNT if out_fire => {
+                n.cidx = s.cidx + 1;
+                if s.cidx as usize == COUNTER_WORDS - 1 {
+                    n.state = S_HDR;
                 }
             }
             _ => {}
