@@ -3,7 +3,7 @@
 #
 #   vivado -mode batch -source bitstreams/vivado/build.tcl -tclargs BOARD EXPORT_DIR OUT_DIR [MODE]
 #     BOARD      pynq-z2 | zcu104
-#     EXPORT_DIR what `sim export --out DIR` wrote (qtrain_conv_engine.v + params.toml)
+#     EXPORT_DIR what `sim export --out DIR` wrote (qtrain_accel.v, the accelerator top, + params.toml)
 #     OUT_DIR    where reports, checkpoints and the bitstream go
 #     MODE       bd  (default): Zynq block design, AXI DMA <-> core, bitstream + .hwh for PYNQ
 #                ooc: the bare core out of context: utilisation + timing only, no bitstream
@@ -25,7 +25,7 @@ switch -- $board {
     default { die "unknown board '$board' (expected pynq-z2 or zcu104)" }
 }
 if {$mode ni {bd ooc}} { die "unknown mode '$mode' (expected bd or ooc)" }
-set core_v $export_dir/qtrain_conv_engine.v
+set core_v $export_dir/qtrain_accel.v
 if {![file exists $core_v]} { die "$core_v not found: run `cargo run --release --bin sim -- export --out $export_dir` first" }
 set xdc_dir $repo/constraints/$board
 file mkdir $out_dir
@@ -36,8 +36,8 @@ add_files -norecurse [list $core_v $repo/bitstreams/rtl/qtrain_accel_axis.v]
 
 if {$mode eq "ooc"} {
     read_xdc $xdc_dir/core_ooc.xdc
-    synth_design -top qtrain_conv_engine -part $part -mode out_of_context -flatten_hierarchy rebuilt
-    set top qtrain_conv_engine
+    synth_design -top qtrain_accel -part $part -mode out_of_context -flatten_hierarchy rebuilt
+    set top qtrain_accel
 } else {
     # ---- block design: PS + AXI DMA + core ----------------------------------------------------------
     create_bd_design -dir $out_dir/bd qtrain_bd

@@ -7,7 +7,9 @@
 //! * [`conv`]: the XNOR-popcount conv engine ([`conv::ConvEngine`]).
 //! * [`conv::runner`]: the fast direct-`simulate()` runner that drives an engine from plain Rust.
 //! * [`update`]: the R / SR / BC weight-update unit with per-lane LFSRs.
+//! * [`accel`]: the accelerator top (`qtrain_accel`): both blocks behind one stream pair.
 
+pub mod accel;
 pub mod conv;
 pub mod stream;
 pub mod update;

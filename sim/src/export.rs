@@ -1,14 +1,27 @@
 //! `sim export`: the hardware as files a synthesis flow takes — each core's Verilog under a stable
 //! top-module name, the parameters it was built with, and golden stimulus/expected-output vectors
-//! (`$readmemh` format) with an Icarus test bench that replays them against the exported Verilog.
+//! (`$readmemh` format) with Icarus test benches that replay them against the exported Verilog.
+//!
+//! Files: `qtrain_accel.v` (the accelerator top: conv engine + update unit behind one stream pair,
+//! the module synthesis and `bitstreams/rtl/qtrain_accel_axis.v` use), `qtrain_conv_engine.v` and
+//! `qtrain_update_unit.v` (the blocks alone), `params.toml`; `conv_in.hex`/`conv_out.hex` +
+//! `tb_conv.v` (one layer on the bare engine); `accel_in.hex`/`accel_in_last.hex`/`accel_out.hex`/
+//! `accel_out_flags.hex` + `tb_accel.v` (an interleaved conv + update + counters session through
+//! the top, wire format `qtrain::exact::accel`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use qtrain::exact::accel::{
+    conv_transaction, counter, counters_transaction, status_word, update_response,
+    update_transaction, COUNTER_WORDS,
+};
 use qtrain::exact::geometry::{input_stream, output_stream, ConvLayer};
+use qtrain::exact::update::{pad_filters, UpdateCommand, UpdateGrid, UpdateMode, UpdateUnitModel};
 use qtrain::exact::{pack, xnor_conv};
-use qtrain::hw::HwConfig;
+use qtrain::hw::{HwConfig, UpdateParams};
+use qtrain_hdl::accel::{AccelTop, ACCEL_TOP};
 use qtrain_hdl::conv::engine::VERILOG_TOP;
 use qtrain_hdl::conv::ConvEngine;
 use qtrain_hdl::update::verilog::{update_unit_verilog, UPDATE_TOP};
@@ -26,6 +39,10 @@ pub struct Exported {
     pub conv_in_words: usize,
     /// Expected output words of the conv vectors.
     pub conv_out_words: usize,
+    /// Input words of the accelerator-top vectors.
+    pub accel_in_words: usize,
+    /// Expected output words of the accelerator-top vectors.
+    pub accel_out_words: usize,
 }
 
 /// The small layer of the golden vectors: channel counts that divide neither P nor 64, 2 images,
@@ -73,6 +90,162 @@ pub fn conv_vectors(seed: u64) -> Result<(Vec<u64>, Vec<u64>)> {
         input_stream(&l, &rq, &weights, &images)?,
         output_stream(&l, &outs)?,
     ))
+}
+
+/// The accelerator top's golden session: transactions (header + payload each) and, per expected
+/// output word, (data, `last`, compared?). The busy-cycle counters depend on the bench's traffic, so
+/// they are not compared.
+#[derive(Debug, Clone)]
+pub struct AccelVectors {
+    /// Transactions in order.
+    pub transactions: Vec<Vec<u64>>,
+    /// Expected output words with their `last` flag and whether the bench compares the data.
+    pub expect: Vec<(u64, bool, bool)>,
+}
+
+/// A seeded conv + update (SR, reseed, sign packing) + conv + update (BC) + counters session for the
+/// top with update unit `p`: every transaction kind, bit-exact expectations from `qtrain::exact`.
+pub fn accel_vectors(p: &UpdateParams, seed: u64) -> Result<AccelVectors> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut model = UpdateUnitModel::new(p)?;
+    let mut t: Vec<Vec<u64>> = Vec::new();
+    let mut r: Vec<Vec<u64>> = Vec::new();
+    let (wf, uf) = (p.w_format, p.u_format);
+    let data = |n: usize, rng: &mut ChaCha8Rng| -> (Vec<i64>, Vec<i64>) {
+        (
+            (0..n)
+                .map(|_| rng.gen_range(wf.min_raw()..=wf.max_raw()))
+                .collect(),
+            (0..n)
+                .map(|_| rng.gen_range(uf.min_raw()..=uf.max_raw()))
+                .collect(),
+        )
+    };
+    let (vin, vout) = conv_vectors(seed)?;
+    t.push(conv_transaction(&vin)?);
+    r.push(vout);
+    // SR with reseed and packing: 2 filters of 9·5 weights, each padded to whole beats.
+    let fb = 45;
+    let (w, u) = data(2 * fb, &mut rng);
+    let (w, u) = (
+        pad_filters(&w, fb, p.lanes, 0)?,
+        pad_filters(&u, fb, p.lanes, 0)?,
+    );
+    let sr = UpdateCommand {
+        mode: UpdateMode::Sr,
+        grid: UpdateGrid::Binary,
+        pack: true,
+        filter_bits: fb as u32,
+        reseed: Some(seed ^ 0x5EED),
+        clear_saturation: true,
+    }
+    .encode(p)?;
+    t.push(update_transaction(p, sr, &w, &u)?);
+    r.push(update_response(&mut model, sr, &w, &u)?);
+    let (vin, vout) = conv_vectors(seed + 1)?;
+    t.push(conv_transaction(&vin)?);
+    r.push(vout);
+    let (w, u) = data(3 * p.lanes, &mut rng);
+    let bc = UpdateCommand {
+        mode: UpdateMode::Bc,
+        ..UpdateCommand::default()
+    }
+    .encode(p)?;
+    t.push(update_transaction(p, bc, &w, &u)?);
+    r.push(update_response(&mut model, bc, &w, &u)?);
+    // counters: words in and out of each block, from what was sent; busy cycles not compared
+    let mut cw = vec![0u64; COUNTER_WORDS];
+    for (k, (tx, rx)) in t.iter().zip(&r).enumerate() {
+        let (i, o) = if k % 2 == 0 {
+            (counter::CONV_IN, counter::CONV_OUT)
+        } else {
+            (counter::UPDATE_IN, counter::UPDATE_OUT)
+        };
+        cw[i] += tx.len() as u64 - 1;
+        cw[o] += rx.len() as u64;
+    }
+    cw[counter::UPDATE_STATUS] = status_word(model.saturation().count, false);
+    cw[counter::TRANSACTIONS] = t.len() as u64 + 1;
+    t.push(counters_transaction());
+    r.push(cw);
+    let n = r.len();
+    let mut expect = Vec::new();
+    for (j, rx) in r.iter().enumerate() {
+        for (k, &w) in rx.iter().enumerate() {
+            let busy = j + 1 == n && (k == counter::CONV_BUSY || k == counter::UPDATE_BUSY);
+            expect.push((w, k + 1 == rx.len(), !busy));
+        }
+    }
+    Ok(AccelVectors {
+        transactions: t,
+        expect,
+    })
+}
+
+/// The Icarus test bench of the top: replays `accel_in.hex` (with `accel_in_last.hex`) under
+/// pseudo-random input gaps and output back-pressure, compares every output word whose flag bit 1
+/// is set and every `last` (flag bit 0) with `accel_out.hex` / `accel_out_flags.hex`, and prints
+/// `PASS n words` or `FAIL …`.
+pub fn accel_testbench(n_in: usize, n_out: usize) -> String {
+    format!(
+        r#"// Generated by `sim export`: replays the golden accelerator-top session (conv + update + counters).
+`timescale 1ns/1ps
+module tb_accel;
+  localparam N_IN = {n_in};
+  localparam N_OUT = {n_out};
+  reg clock = 0;
+  reg [63:0] in_data = 0;
+  reg in_valid = 0, in_last = 0, out_ready = 0;
+  wire in_ready, out_valid, out_last;
+  wire [63:0] out_data;
+  reg [63:0] vin [0:N_IN-1];
+  reg [0:0] vin_last [0:N_IN-1];
+  reg [63:0] vout [0:N_OUT-1];
+  reg [1:0] vflags [0:N_OUT-1];
+  integer i = 0, o = 0, cycles = 0, errors = 0;
+  reg [15:0] lfsr = 16'hBEEF;
+  {top} dut(.clock(clock), .in_data(in_data), .in_valid(in_valid), .in_last(in_last), .in_ready(in_ready),
+            .out_data(out_data), .out_valid(out_valid), .out_last(out_last), .out_ready(out_ready));
+  always #5 clock = ~clock;
+  initial begin
+    $readmemh("accel_in.hex", vin);
+    $readmemh("accel_in_last.hex", vin_last);
+    $readmemh("accel_out.hex", vout);
+    $readmemh("accel_out_flags.hex", vflags);
+  end
+  // Drive on the falling edge, sample handshakes on the rising edge (as the rust-hdl runner does).
+  always @(negedge clock) begin
+    lfsr <= {{lfsr[14:0], lfsr[15] ^ lfsr[13] ^ lfsr[12] ^ lfsr[10]}};
+    in_valid <= (i < N_IN) && (lfsr[0] | lfsr[7]);
+    in_data <= (i < N_IN) ? vin[i] : 64'd0;
+    in_last <= (i < N_IN) ? vin_last[i][0] : 1'b0;
+    out_ready <= lfsr[3] | lfsr[5];
+  end
+  always @(posedge clock) begin
+    cycles = cycles + 1;
+    if (in_valid && in_ready) i = i + 1;
+    if (out_valid && out_ready) begin
+      if ((vflags[o][1] && out_data !== vout[o]) || out_last !== vflags[o][0]) begin
+        if (errors == 0)
+          $display("FAIL word %0d: got %016x last %b, expected %016x last %b", o, out_data, out_last, vout[o], vflags[o][0]);
+        errors = errors + 1;
+      end
+      o = o + 1;
+      if (o == N_OUT) begin
+        if (errors == 0) $display("PASS %0d words in %0d cycles", N_OUT, cycles);
+        else $display("FAIL %0d of %0d words differ", errors, N_OUT);
+        $finish;
+      end
+    end
+    if (cycles > 2000000) begin
+      $display("FAIL timeout: %0d of %0d input words taken, %0d of %0d output words", i, N_IN, o, N_OUT);
+      $finish;
+    end
+  end
+endmodule
+"#,
+        top = ACCEL_TOP
+    )
 }
 
 fn hex(words: &[u64]) -> String {
@@ -163,6 +336,14 @@ pub fn export(dir: &Path, hw: &HwConfig) -> Result<Exported> {
     }
     .map_err(|e| anyhow::anyhow!("conv engine Verilog: {e}"))?;
     let u = &hw.update;
+    let accel_v = match (hw.conv.pe, hw.conv.simd, u.lanes, u.w_format.total_bits, u.u_format.total_bits) {
+        (16, 64, 16, 16, 8) => AccelTop::<16, 1, 16, 16, 16, 8>::new(hw)?.verilog(),
+        (4, 64, 16, 16, 8) => AccelTop::<4, 1, 4, 16, 16, 8>::new(hw)?.verilog(),
+        (p, s, l, w, b) => bail!(
+            "export is built for the top with conv (pe, simd) = (16, 64) or (4, 64) and a 16-lane 16/8-bit update unit, not ({p}, {s}) and {l} lanes, {w}/{b} bits"
+        ),
+    }
+    .map_err(|e| anyhow::anyhow!("accelerator top Verilog: {e}"))?;
     let update_v = match (u.lanes, u.w_format.total_bits, u.u_format.total_bits) {
         (16, 16, 8) => update_unit_verilog::<16, 16, 8>(u)?,
         (l, w, b) => bail!(
@@ -171,7 +352,9 @@ pub fn export(dir: &Path, hw: &HwConfig) -> Result<Exported> {
     };
     let (vin, vout) = conv_vectors(2017)?;
     let l = vector_layer();
+    let av = accel_vectors(u, 2017)?;
     let mut files = Vec::new();
+    write(dir, &format!("{ACCEL_TOP}.v"), &accel_v, &mut files)?;
     write(dir, &format!("{VERILOG_TOP}.v"), &conv_v, &mut files)?;
     write(dir, &format!("{UPDATE_TOP}.v"), &update_v, &mut files)?;
     write(
@@ -191,9 +374,34 @@ pub fn export(dir: &Path, hw: &HwConfig) -> Result<Exported> {
         &conv_testbench(vin.len(), vout.len(), l.out_words()),
         &mut files,
     )?;
+    let ain: Vec<u64> = av.transactions.concat();
+    let mut ain_last = String::new();
+    for tx in &av.transactions {
+        for k in 0..tx.len() {
+            ain_last.push_str(if k + 1 == tx.len() { "1\n" } else { "0\n" });
+        }
+    }
+    let aout: Vec<u64> = av.expect.iter().map(|e| e.0).collect();
+    let flags: String = av
+        .expect
+        .iter()
+        .map(|&(_, last, cmp)| format!("{}\n", (cmp as u8) << 1 | last as u8))
+        .collect();
+    write(dir, "accel_in.hex", &hex(&ain), &mut files)?;
+    write(dir, "accel_in_last.hex", &ain_last, &mut files)?;
+    write(dir, "accel_out.hex", &hex(&aout), &mut files)?;
+    write(dir, "accel_out_flags.hex", &flags, &mut files)?;
+    write(
+        dir,
+        "tb_accel.v",
+        &accel_testbench(ain.len(), aout.len()),
+        &mut files,
+    )?;
     Ok(Exported {
         files,
         conv_in_words: vin.len(),
         conv_out_words: vout.len(),
+        accel_in_words: ain.len(),
+        accel_out_words: aout.len(),
     })
 }

@@ -157,6 +157,13 @@ fn export(out: &std::path::Path, hw: Option<&std::path::Path>) -> Result<()> {
         out.display(),
         qtrain_hdl::conv::engine::VERILOG_TOP
     );
+    println!(
+        "accelerator-top vectors: {} input words, {} expected output words (replay: cd {} && iverilog -g2005 -o tb tb_accel.v {}.v && vvp -n tb)",
+        e.accel_in_words,
+        e.accel_out_words,
+        out.display(),
+        qtrain_hdl::accel::ACCEL_TOP
+    );
     Ok(())
 }
 

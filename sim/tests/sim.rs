@@ -188,8 +188,9 @@ fn tool(name: &str) -> Command {
 }
 
 /// `sim export` writes Verilog that Icarus runs bit-exact on the golden vectors (with random gaps and
-/// back-pressure from the generated bench), and that lints clean under Verilator together with the
-/// AXI4-Stream board wrapper.
+/// back-pressure from the generated benches: the conv engine alone, and the accelerator top on an
+/// interleaved conv + update + counters session), and that lints clean under Verilator, the top
+/// together with the AXI4-Stream board wrapper.
 #[test]
 fn exported_verilog_cosimulates_in_icarus_and_lints() {
     let dir = tmp("export");
@@ -201,12 +202,18 @@ fn exported_verilog_cosimulates_in_icarus_and_lints() {
         String::from_utf8_lossy(&out.stderr)
     );
     for f in [
+        "qtrain_accel.v",
         "qtrain_conv_engine.v",
         "qtrain_update_unit.v",
         "params.toml",
         "conv_in.hex",
         "conv_out.hex",
         "tb_conv.v",
+        "accel_in.hex",
+        "accel_in_last.hex",
+        "accel_out.hex",
+        "accel_out_flags.hex",
+        "tb_accel.v",
     ] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
@@ -229,6 +236,32 @@ fn exported_verilog_cosimulates_in_icarus_and_lints() {
         .unwrap();
     let log = String::from_utf8_lossy(&r.stdout);
     assert!(log.contains("PASS 36 words"), "Icarus co-simulation: {log}");
+    let c = tool("iverilog")
+        .current_dir(&dir)
+        .args([
+            "-g2005",
+            "-o",
+            "tb_accel.vvp",
+            "tb_accel.v",
+            "qtrain_accel.v",
+        ])
+        .output()
+        .unwrap();
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let r = Command::new("vvp")
+        .current_dir(&dir)
+        .args(["-n", "tb_accel.vvp"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&r.stdout);
+    let n_out = std::fs::read_to_string(dir.join("accel_out.hex"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(
+        log.contains(&format!("PASS {n_out} words")),
+        "Icarus co-simulation of the top: {log}"
+    );
     let wrapper = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../bitstreams/rtl/qtrain_accel_axis.v"
@@ -238,8 +271,12 @@ fn exported_verilog_cosimulates_in_icarus_and_lints() {
             "qtrain_accel_axis",
             vec![
                 wrapper.to_string(),
-                dir.join("qtrain_conv_engine.v").display().to_string(),
+                dir.join("qtrain_accel.v").display().to_string(),
             ],
+        ),
+        (
+            "qtrain_conv_engine",
+            vec![dir.join("qtrain_conv_engine.v").display().to_string()],
         ),
         (
             "qtrain_update_unit",
@@ -266,8 +303,42 @@ fn exported_verilog_cosimulates_in_icarus_and_lints() {
     }
 }
 
-/// The generated Verilog of the small (P=4, S=64) engine is pinned: a change to the hardware shows up
-/// as a reviewable diff. Regenerate with `QTRAIN_BLESS=1 cargo test -p qtrain-sim --release expect`.
+/// Compare `got` with the pinned file `name` under `tests/expect/` (`QTRAIN_BLESS=1` rewrites it).
+fn expect_file(got: &str, name: &str) {
+    let pinned = format!("{}/tests/expect/{name}", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("QTRAIN_BLESS").is_some() {
+        std::fs::write(&pinned, got).unwrap();
+    }
+    let want =
+        std::fs::read_to_string(&pinned).expect("pinned Verilog missing: run with QTRAIN_BLESS=1");
+    if got != want {
+        let line = got
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "exported Verilog differs from {pinned} at line {}: got {:?}, pinned {:?} (QTRAIN_BLESS=1 to accept)",
+            line + 1,
+            got.lines().nth(line),
+            want.lines().nth(line)
+        );
+    }
+}
+
+/// The module `name` (from `module name(` to its `endmodule`) of a Verilog file.
+fn verilog_module<'a>(v: &'a str, name: &str) -> &'a str {
+    let start = v
+        .find(&format!("module {name}("))
+        .unwrap_or_else(|| panic!("no module {name}"));
+    let end = start + v[start..].find("endmodule").unwrap() + "endmodule".len();
+    &v[start..end]
+}
+
+/// The generated Verilog of the small (P=4, S=64) engine is pinned, and so are the accelerator top's
+/// own modules of that configuration (the wiring `qtrain_accel` and the router; the blocks inside are
+/// the pinned engine and the update unit): a change to the hardware shows up as a reviewable diff.
+/// Regenerate with `QTRAIN_BLESS=1 cargo test -p qtrain-sim --release expect`.
 #[test]
 fn expect_small_engine_verilog() {
     let hw = tmp("small.toml");
@@ -286,28 +357,14 @@ fn expect_small_engine_verilog() {
         String::from_utf8_lossy(&out.stderr)
     );
     let got = std::fs::read_to_string(dir.join("qtrain_conv_engine.v")).unwrap();
-    let pinned = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/expect/qtrain_conv_engine_p4_s64.v"
+    expect_file(&got, "qtrain_conv_engine_p4_s64.v");
+    let top = std::fs::read_to_string(dir.join("qtrain_accel.v")).unwrap();
+    let own = format!(
+        "{}\n\n{}\n",
+        verilog_module(&top, "qtrain_accel"),
+        verilog_module(&top, "qtrain_accel$router")
     );
-    if std::env::var_os("QTRAIN_BLESS").is_some() {
-        std::fs::write(pinned, &got).unwrap();
-    }
-    let want =
-        std::fs::read_to_string(pinned).expect("pinned Verilog missing: run with QTRAIN_BLESS=1");
-    if got != want {
-        let line = got
-            .lines()
-            .zip(want.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(0);
-        panic!(
-            "exported Verilog differs from {pinned} at line {}: got {:?}, pinned {:?} (QTRAIN_BLESS=1 to accept)",
-            line + 1,
-            got.lines().nth(line),
-            want.lines().nth(line)
-        );
-    }
+    expect_file(&own, "qtrain_accel_p4_s64_l16_top_router.v");
 }
 
 /// A model exported by the golden model runs on the engine bit-exact; with real data both paths'

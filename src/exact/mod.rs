@@ -2,6 +2,7 @@
 //! No floats in the arithmetic; layouts and formats come from [`crate::hw`], [`crate::fixed`] and
 //! [`crate::lfsr`].
 
+pub mod accel;
 pub mod bitplanes;
 pub mod geometry;
 pub mod pack;

@@ -1,0 +1,16 @@
+//! The accelerator top (issue 6 item 1): the conv engine and the update unit behind one input and one
+//! output valid/ready stream, Verilog module `qtrain_accel`. Wire format: [`qtrain::exact::accel`].
+//!
+//! * [`top::AccelTop`]: wiring and ports (module doc: the command format in brief).
+//! * [`router::Router`]: headers, routing, the update gearbox, response framing, counters.
+//! * [`router_verilog`]: the router's Verilog twin.
+//! * [`runner`]: direct-`simulate()` runner with an idle watchdog that names the stalled stream.
+//!
+//! Bench: `cargo test --release -p qtrain-hdl --test accel`.
+
+pub mod router;
+pub mod router_verilog;
+pub mod runner;
+pub mod top;
+
+pub use top::{AccelTop, DefaultAccelTop, ACCEL_TOP};
