@@ -330,8 +330,10 @@ pub fn export(dir: &Path, hw: &HwConfig) -> Result<Exported> {
     let conv_v = match (hw.conv.pe, hw.conv.simd) {
         (16, 64) => ConvEngine::<16, 1, 16>::new(&hw.conv)?.verilog(),
         (4, 64) => ConvEngine::<4, 1, 4>::new(&hw.conv)?.verilog(),
+        // Export only (the large configuration of bitstreams/reports/xc7-utilisation.md).
+        (32, 64) => ConvEngine::<32, 1, 32>::new(&hw.conv)?.verilog(),
         (p, s) => {
-            bail!("export is built for conv (pe, simd) = (16, 64) or (4, 64), not ({p}, {s})")
+            bail!("export is built for conv (pe, simd) = (16, 64), (4, 64) or (32, 64), not ({p}, {s})")
         }
     }
     .map_err(|e| anyhow::anyhow!("conv engine Verilog: {e}"))?;
