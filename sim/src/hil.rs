@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use qtrain::exact::accel::conv_transaction;
 use qtrain::exact::bitplanes;
 use qtrain::exact::geometry::{input_stream, ConvLayer, K};
 use qtrain::exact::requant::Requant;
@@ -85,7 +86,7 @@ impl HwAccelerator {
             let mut r = UpdateRunner::<16, 16, 8>::new(&p)?;
             r.hang_limit = watchdog.max(1);
             (
-                Box::new(RtlDevice::new(&hw.conv, traffic, watchdog.max(1))?),
+                Box::new(RtlDevice::new(hw, traffic, watchdog.max(1))?),
                 UpdateDevice::Rtl(Box::new(r)),
             )
         } else {
@@ -122,13 +123,12 @@ impl Accelerator for HwAccelerator {
         rq: &Requant,
         acts: &[Vec<u32>],
     ) -> Result<ConvRun, SimError> {
-        let input = input_stream(l, rq, weights, acts)?;
+        let input = conv_transaction(&input_stream(l, rq, weights, acts)?)?;
         let n_out = l.out_words() * l.images;
         let t = self.conv.transfer(&input, n_out)?;
-        let want_lasts: Vec<usize> = (1..=l.images).map(|k| k * l.out_words() - 1).collect();
-        if t.output.len() != n_out || t.lasts != want_lasts {
+        if t.output.len() != n_out || t.lasts != [n_out - 1] {
             return Err(SimError::Protocol(format!(
-                "conv{}: expected {n_out} output words with `last` on each image's final word, got {} words, `last` at {:?}",
+                "conv{}: expected {n_out} output words with `last` on the final one, got {} words, `last` at {:?}",
                 layer + 1,
                 t.output.len(),
                 t.lasts

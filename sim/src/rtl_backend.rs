@@ -1,21 +1,25 @@
-//! The cycle-accurate backend: the rust-hdl conv engine driven clock by clock by the engine's fast
+//! The cycle-accurate backend: the rust-hdl accelerator top `qtrain_accel` (conv engine + update
+//! unit behind one stream pair, `qtrain_hdl::accel`) driven clock by clock by the top's fast
 //! direct-`simulate()` runner, under seeded random input gaps and output back-pressure, with a
-//! watchdog that names the stalled stream instead of hanging.
+//! watchdog that names the stalled stream and the top's state instead of hanging. The host sends it
+//! the top's transactions (`qtrain::exact::accel`: header word + payload).
 //!
-//! rust-hdl fixes P and S as const generics, so the configurations a binary can simulate are the
-//! ones instantiated here: `P=16, S=64` (the default) and `P=4, S=64` (small, for fast checks).
+//! rust-hdl fixes P, S and the update unit's shape as const generics, so the configurations a binary
+//! can simulate are the ones instantiated here (as `sim export` does): conv `P=16, S=64` (the
+//! default) or `P=4, S=64` (small, for fast checks), each with the 16-lane, 16-bit w / 8-bit u
+//! update unit.
 
 use std::io::Write;
 
-use qtrain::hw::ConvParams;
-use qtrain_hdl::conv::runner::{run_watched, RunResult, Stimulus};
-use qtrain_hdl::conv::ConvEngine;
+use qtrain::hw::HwConfig;
+use qtrain_hdl::accel::runner::{run_watched, RunResult, Stimulus};
+use qtrain_hdl::accel::AccelTop;
 
 use crate::error::SimError;
 use crate::stream::{StreamDevice, Traffic, Transfer};
 
-/// Anything the runner can drive (one impl per instantiated engine configuration).
-trait Engine {
+/// Anything the runner can drive (one impl per instantiated top configuration).
+trait Top {
     fn run(
         &mut self,
         input: &[u64],
@@ -26,7 +30,15 @@ trait Engine {
     ) -> Result<RunResult, SimError>;
 }
 
-impl<const P: usize, const SW: usize, const PSW: usize> Engine for ConvEngine<P, SW, PSW> {
+impl<
+        const P: usize,
+        const SW: usize,
+        const PSW: usize,
+        const L: usize,
+        const WB: usize,
+        const UB: usize,
+    > Top for AccelTop<P, SW, PSW, L, WB, UB>
+{
     fn run(
         &mut self,
         input: &[u64],
@@ -35,22 +47,24 @@ impl<const P: usize, const SW: usize, const PSW: usize> Engine for ConvEngine<P,
         idle_limit: u64,
         vcd: Option<&mut dyn Write>,
     ) -> Result<RunResult, SimError> {
-        run_watched(self, input, n_out, stim, idle_limit, vcd).map_err(|s| SimError::Stalled {
-            cycle: s.cycle,
-            idle: s.idle,
-            stream: s.stream,
-            waiting: s.waiting,
-            words_in: s.words_in,
-            expected_in: input.len(),
-            words_out: s.words_out,
-            expected_out: n_out,
+        run_watched(self, &[input.to_vec()], n_out, stim, idle_limit, vcd).map_err(|s| {
+            SimError::Stalled {
+                cycle: s.cycle,
+                idle: s.idle,
+                stream: s.stream,
+                waiting: s.waiting,
+                words_in: s.words_in,
+                expected_in: input.len(),
+                words_out: s.words_out,
+                expected_out: n_out,
+            }
         })
     }
 }
 
-/// The rust-hdl conv engine behind the host's stream interface.
+/// The rust-hdl accelerator top behind the host's stream interface.
 pub struct RtlDevice {
-    engine: Box<dyn Engine>,
+    top: Box<dyn Top>,
     traffic: Traffic,
     idle_limit: u64,
     transfers: u64,
@@ -58,20 +72,29 @@ pub struct RtlDevice {
 }
 
 impl RtlDevice {
-    /// Build the engine for `conv`; errors when that P×S is not instantiated in this binary.
-    pub fn new(conv: &ConvParams, traffic: Traffic, idle_limit: u64) -> Result<Self, SimError> {
-        let engine: Box<dyn Engine> = match (conv.pe, conv.simd) {
-            (16, 64) => Box::new(ConvEngine::<16, 1, 16>::new(conv)?),
-            (4, 64) => Box::new(ConvEngine::<4, 1, 4>::new(conv)?),
-            (p, s) => {
+    /// Build the top for `hw`; errors when its conv P×S or update unit shape is not instantiated in
+    /// this binary.
+    pub fn new(hw: &HwConfig, traffic: Traffic, idle_limit: u64) -> Result<Self, SimError> {
+        let u = &hw.update;
+        let top: Box<dyn Top> = match (
+            hw.conv.pe,
+            hw.conv.simd,
+            u.lanes,
+            u.w_format.total_bits,
+            u.u_format.total_bits,
+        ) {
+            (16, 64, 16, 16, 8) => Box::new(AccelTop::<16, 1, 16, 16, 16, 8>::new(hw)?),
+            (4, 64, 16, 16, 8) => Box::new(AccelTop::<4, 1, 4, 16, 16, 8>::new(hw)?),
+            (p, s, l, w, b) => {
                 return Err(SimError::Protocol(format!(
-                "the rtl backend is built for (pe, simd) = (16, 64) or (4, 64), not ({p}, {s}); \
+                    "the rtl backend is built for (pe, simd) = (16, 64) or (4, 64) with a 16-lane 16/8-bit \
+                     update unit, not ({p}, {s}) with {l} lanes, {w}/{b} bits; \
                      use --backend model for other configurations"
-            )))
+                )))
             }
         };
         Ok(Self {
-            engine,
+            top,
             traffic,
             idle_limit,
             transfers: 0,
@@ -79,7 +102,7 @@ impl RtlDevice {
         })
     }
 
-    /// Write a VCD of the next transaction (the first layer of the first batch) to `w`.
+    /// Write a VCD of the top during the next transaction (the first layer of the first batch) to `w`.
     pub fn trace_next(&mut self, w: Box<dyn Write>) {
         self.vcd = Some(w);
     }
@@ -100,7 +123,7 @@ impl StreamDevice for RtlDevice {
         };
         self.transfers += 1;
         let mut vcd = self.vcd.take();
-        let r = self.engine.run(
+        let r = self.top.run(
             input,
             n_out,
             stim,
@@ -117,7 +140,7 @@ impl StreamDevice for RtlDevice {
             .enumerate()
             .filter_map(|(i, &l)| l.then_some(i))
             .collect();
-        // Cycles from the first input word moving to the last output word moving.
+        // Cycles from the first input word (the header) moving to the last output word moving.
         let first_in = r.in_cycle.first().copied().unwrap_or(0);
         let last_out = r.out_cycle.last().copied().unwrap_or(r.cycles);
         Ok(Transfer {
