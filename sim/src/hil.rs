@@ -1,6 +1,7 @@
-//! Hardware-in-the-loop training (`sim --train bc|sr|r --steps N`): every conv forward pass runs on the
-//! simulated conv engine (through the host's stream interface, [`StreamDevice`]) and every weight update
-//! through the simulated update unit (the rust-hdl runner); the backward pass and ADAM run on the host.
+//! Hardware-in-the-loop training (`sim --train bc|sr|r --steps N`): every conv forward pass runs as a
+//! conv transaction on the simulated accelerator top (through the host's stream interface,
+//! [`StreamDevice`]) and every weight update through the simulated update unit (still its own
+//! rust-hdl runner, not yet the top's update transaction); the backward pass and ADAM run on the host.
 //! The host code is `qtrain::train::integer` — the same code the golden integer training path runs
 //! with [`GoldenAccelerator`] — so the two paths differ only in what computes the accelerator's two
 //! jobs. After every step the hardware path's conv outputs, stored weights (R/SR: the binary weights;
