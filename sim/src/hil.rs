@@ -27,7 +27,7 @@ use crate::driver::{planar_to_hwc, synthetic_images};
 use crate::error::SimError;
 use crate::model_backend::ModelDevice;
 use crate::plan::{width_ch, NetPlan};
-use crate::rtl_backend::RtlDevice;
+use crate::rtl_backend::{RtlDevice, RtlTarget};
 use crate::stream::{StreamDevice, Traffic};
 
 /// The update unit configuration instantiated in this binary (rust-hdl fixes it at compile time):
@@ -87,7 +87,12 @@ impl HwAccelerator {
             let mut r = UpdateRunner::<16, 16, 8>::new(&p)?;
             r.hang_limit = watchdog.max(1);
             (
-                Box::new(RtlDevice::new(hw, traffic, watchdog.max(1))?),
+                Box::new(RtlDevice::new(
+                    hw,
+                    RtlTarget::Top,
+                    traffic,
+                    watchdog.max(1),
+                )?),
                 UpdateDevice::Rtl(Box::new(r)),
             )
         } else {

@@ -15,7 +15,7 @@ use qtrain_sim::model_backend::ModelDevice;
 use qtrain_sim::plan::{NetPlan, ResNetPlan};
 use qtrain_sim::report::RunReport;
 use qtrain_sim::resnet::{merge_extras, merge_layer_reports, run_resnet_batch, ResNetExtras};
-use qtrain_sim::rtl_backend::RtlDevice;
+use qtrain_sim::rtl_backend::{RtlDevice, RtlTarget};
 use qtrain_sim::stream::{StreamDevice, Traffic};
 use qtrain_sim::trained::TrainedModel;
 
@@ -25,6 +25,16 @@ enum Backend {
     Rtl,
     /// Transaction-level model: the integer golden model behind the same stream interface.
     Model,
+}
+
+/// What `--backend rtl` simulates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Target {
+    /// The accelerator top `qtrain_accel` (conv engine + update unit behind one stream pair).
+    Top,
+    /// The bare conv engine behind a host-side shim that strips the headers and tallies the
+    /// counters (faster per simulated cycle; the report's backend reads "rtl-engine").
+    Engine,
 }
 
 /// A training method of `--train` (the paper's three).
@@ -93,6 +103,9 @@ struct Args {
     /// Which device runs the layers.
     #[arg(long, value_enum, default_value_t = Backend::Rtl)]
     backend: Backend,
+    /// What the rtl backend simulates: the accelerator top, or the conv engine alone behind a shim.
+    #[arg(long, value_enum, default_value_t = Target::Top)]
+    rtl_target: Target,
     /// Seed of the synthetic weights, images and traffic.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -309,7 +322,11 @@ fn make_device(args: &Args, hw: &HwConfig) -> Result<Box<dyn StreamDevice>> {
                 output_stall: args.output_stall,
                 seed: args.seed,
             };
-            let mut d = RtlDevice::new(hw, traffic, args.watchdog.max(1))?;
+            let target = match args.rtl_target {
+                Target::Top => RtlTarget::Top,
+                Target::Engine => RtlTarget::Engine,
+            };
+            let mut d = RtlDevice::new(hw, target, traffic, args.watchdog.max(1))?;
             if let Some(p) = &args.vcd {
                 let f = std::fs::File::create(p)
                     .with_context(|| format!("cannot create {}", p.display()))?;

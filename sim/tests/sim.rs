@@ -110,6 +110,31 @@ fn rtl_under_backpressure_and_model_agree_with_golden() {
     }
 }
 
+/// `--rtl-target engine` (the bare engine behind the host-side shim) gives the same words as the top;
+/// at full speed the top's header word and skid buffers cost a few cycles a layer, no more.
+#[test]
+fn engine_target_matches_the_top() {
+    let top = run_json(&["--width", "0.125", "--seed", "3"], "top.json");
+    let eng = run_json(
+        &["--width", "0.125", "--seed", "3", "--rtl-target", "engine"],
+        "engine.json",
+    );
+    assert_eq!(eng["backend"], "rtl-engine");
+    assert_eq!(eng["all_match"], true);
+    check_counters(&eng);
+    for (a, b) in top["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(eng["layers"].as_array().unwrap())
+    {
+        assert_eq!(a["words_in"], b["words_in"]);
+        assert_eq!(a["words_out"], b["words_out"]);
+        let (ct, ce) = (a["cycles"].as_u64().unwrap(), b["cycles"].as_u64().unwrap());
+        assert!(ct > ce && ct - ce <= 4, "top {ct} vs engine {ce} cycles");
+    }
+}
+
 /// A run whose output is almost never read stops with the watchdog's diagnosis, not a hang.
 #[test]
 fn watchdog_names_the_stalled_stream() {
