@@ -192,8 +192,13 @@ impl RunReport {
         );
         if let Some(c) = &self.counters {
             s += &format!(
-                "top counters: conv busy {} cycles, {} words in / {} words out (host sent {} / received {}), \
+                "{}: conv busy {} cycles, {} words in / {} words out (host sent {} / received {}), \
                  {} transactions, {} errors\n",
+                if self.backend == "rtl-engine" {
+                    "shim counters (engine-only target, tallied on the host side)"
+                } else {
+                    "top counters"
+                },
                 c.conv_busy_cycles,
                 c.conv_words_in,
                 c.conv_words_out,
