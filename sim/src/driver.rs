@@ -1,10 +1,14 @@
 //! The host driver: the software a board's host would run. For each conv layer it packs the layer's
 //! command, requantisation parameters and weights once per batch, then every image of the batch, into
-//! stream words; sends them to a [`StreamDevice`]; decodes the returned feature maps (kept in host
+//! stream words, wraps them in the accelerator top's conv transaction (`qtrain::exact::accel`: header
+//! op 1 + length); sends that to a [`StreamDevice`]; decodes the returned feature maps (kept in host
 //! memory, like a board's DRAM); and checks them against the integer golden model, value by value.
+//! After a run, [`read_counters`] reads the top's counters and checks them against what the host
+//! sent and received.
 
 use std::time::Instant;
 
+use qtrain::exact::accel::{conv_transaction, counters_transaction, Counters, COUNTER_WORDS};
 use qtrain::exact::geometry::{input_stream, ConvLayer};
 use qtrain::exact::requant::{BnFloat, Requant};
 use qtrain::exact::{bitplanes, pack, xnor_conv};
@@ -14,6 +18,7 @@ use serde::Serialize;
 
 use crate::error::SimError;
 use crate::plan::NetPlan;
+use crate::report::TopCounters;
 use crate::stream::StreamDevice;
 
 /// A conv layer's parameters as the engine holds them.
@@ -58,8 +63,11 @@ pub struct LayerReport {
     pub pool: bool,
     /// Images streamed through the layer.
     pub images: usize,
-    /// Input words streamed (command, parameters, weights, activations).
+    /// Input words streamed: the transactions' header words and payloads (command, parameters,
+    /// weights, activations).
     pub words_in: usize,
+    /// Conv transactions sent (one per batch).
+    pub transactions: usize,
     /// Output words received.
     pub words_out: usize,
     /// Clock cycles of the transaction (measured on rtl, the formula on model).
@@ -210,52 +218,8 @@ pub fn run_batch(
             }
             _ => unreachable!("rng exists exactly for synthetic parameters"),
         };
-        l.sh = lp.requant.sh;
-        let input = input_stream(&l, &lp.requant, &lp.weights, &hw_act)?;
-        let n_out = l.out_words() * l.images;
-        let t0 = Instant::now();
-        let t = device.transfer(&input, n_out)?;
-        let wall = t0.elapsed().as_secs_f64();
-        let want_lasts: Vec<usize> = (1..=l.images).map(|k| k * l.out_words() - 1).collect();
-        if t.output.len() != n_out || t.lasts != want_lasts {
-            return Err(SimError::Protocol(format!(
-                "{}: expected {n_out} output words with `last` on each image's final word, got {} words, `last` at {:?}",
-                pc.name,
-                t.output.len(),
-                t.lasts
-            )));
-        }
-        let hw_out = t
-            .output
-            .chunks(l.out_words())
-            .map(|c| bitplanes::unpack_planes(c, l.out_h(), l.out_w(), l.c_out, l.a_out))
-            .collect::<Result<Vec<_>, _>>()?;
-        let gold_out = hw_act
-            .iter()
-            .map(|a| xnor_conv::conv_layer(&l, &lp.weights, &lp.requant, a))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (checked, bad, first) = compare(&l, &hw_out, &gold_out);
-        let ideal = l.ideal_cycles(pe, simd) * l.images as u64;
-        reports.push(LayerReport {
-            name: pc.name.clone(),
-            c_in: l.c_in,
-            c_out: l.c_out,
-            h: l.h,
-            w: l.w,
-            a_in: l.a_in,
-            a_out: l.a_out,
-            pool: l.pool,
-            images: l.images,
-            words_in: input.len(),
-            words_out: t.output.len(),
-            cycles: t.cycles,
-            ideal_cycles: ideal,
-            utilisation: ideal as f64 / t.cycles.max(1) as f64,
-            values_checked: checked,
-            mismatches: bad,
-            first_mismatch: first,
-            wall_seconds: wall,
-        });
+        let (report, hw_out) = run_engine_layer(&pc.name, &l, &lp, device, &hw_act, pe, simd)?;
+        reports.push(report);
         hw_act = hw_out;
     }
     Ok((reports, hw_act))
@@ -275,7 +239,7 @@ pub fn synthetic_weights(
 }
 
 /// One engine layer for a batch: pack `l`'s command, `lp` and the images `acts` into stream words,
-/// run them on `device`, decode, and check every value against the golden model computed from the
+/// wrap them in a conv transaction, run it on `device`, decode, and check every value against the golden model computed from the
 /// same inputs. `l.images` must equal `acts.len()`; `l.sh` is taken from `lp`. Returns the layer's
 /// report and the hardware outputs. (The same steps as one iteration of [`run_batch`], for drivers
 /// whose layers are not a linear chain, such as the ResNet driver in `crate::resnet`.)
@@ -291,15 +255,14 @@ pub fn run_engine_layer(
     let mut l = l.clone();
     l.images = acts.len();
     l.sh = lp.requant.sh;
-    let input = input_stream(&l, &lp.requant, &lp.weights, acts)?;
+    let input = conv_transaction(&input_stream(&l, &lp.requant, &lp.weights, acts)?)?;
     let n_out = l.out_words() * l.images;
     let t0 = Instant::now();
     let t = device.transfer(&input, n_out)?;
     let wall = t0.elapsed().as_secs_f64();
-    let want_lasts: Vec<usize> = (1..=l.images).map(|k| k * l.out_words() - 1).collect();
-    if t.output.len() != n_out || t.lasts != want_lasts {
+    if t.output.len() != n_out || t.lasts != [n_out - 1] {
         return Err(SimError::Protocol(format!(
-            "{name}: expected {n_out} output words with `last` on each image's final word, got {} words, `last` at {:?}",
+            "{name}: expected {n_out} output words with `last` on the final one, got {} words, `last` at {:?}",
             t.output.len(),
             t.lasts
         )));
@@ -326,6 +289,7 @@ pub fn run_engine_layer(
         pool: l.pool,
         images: l.images,
         words_in: input.len(),
+        transactions: 1,
         words_out: t.output.len(),
         cycles: t.cycles,
         ideal_cycles: ideal,
@@ -336,4 +300,56 @@ pub fn run_engine_layer(
         wall_seconds: wall,
     };
     Ok((report, hw_out))
+}
+
+/// Read the top's counters with a read-counters transaction and check them against what the host
+/// sent and received over the run (`layers`, merged over batches): conv payload words in = the
+/// layers' words in less one header each, conv words out = the words the host received, headers
+/// taken = the conv transactions plus this read, no error responses. Call it once, after a run, on
+/// a device that has carried only that run's conv transactions.
+pub fn read_counters(
+    device: &mut dyn StreamDevice,
+    layers: &[LayerReport],
+) -> Result<TopCounters, SimError> {
+    let t = device.transfer(&counters_transaction(), COUNTER_WORDS)?;
+    if t.lasts != [COUNTER_WORDS - 1] {
+        return Err(SimError::Protocol(format!(
+            "counters response: expected `last` on word {}, got it at {:?}",
+            COUNTER_WORDS - 1,
+            t.lasts
+        )));
+    }
+    let c = Counters::parse(&t.output)?;
+    let transactions: usize = layers.iter().map(|l| l.transactions).sum();
+    let sent = layers.iter().map(|l| l.words_in).sum::<usize>() - transactions;
+    let received: usize = layers.iter().map(|l| l.words_out).sum();
+    let report = TopCounters {
+        conv_busy_cycles: c.conv_busy,
+        conv_words_in: c.conv_in,
+        conv_words_out: c.conv_out,
+        update_busy_cycles: c.update_busy,
+        update_words_in: c.update_in,
+        update_words_out: c.update_out,
+        transactions: c.transactions,
+        errors: c.errors,
+        host_conv_payload_words: sent as u64,
+        host_words_received: received as u64,
+        host_transactions: transactions as u64 + 1,
+    };
+    if c.conv_in != sent as u64
+        || c.conv_out != received as u64
+        || c.transactions != transactions as u64 + 1
+        || c.errors != 0
+    {
+        return Err(SimError::Protocol(format!(
+            "the top's counters disagree with the host: conv words in {} (host sent {sent} payload words), \
+             conv words out {} (host received {received}), {} transactions (host sent {}), {} error responses",
+            c.conv_in,
+            c.conv_out,
+            c.transactions,
+            transactions + 1,
+            c.errors
+        )));
+    }
+    Ok(report)
 }

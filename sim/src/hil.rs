@@ -1,6 +1,7 @@
-//! Hardware-in-the-loop training (`sim --train bc|sr|r --steps N`): every conv forward pass runs on the
-//! simulated conv engine (through the host's stream interface, [`StreamDevice`]) and every weight update
-//! through the simulated update unit (the rust-hdl runner); the backward pass and ADAM run on the host.
+//! Hardware-in-the-loop training (`sim --train bc|sr|r --steps N`): every conv forward pass runs as a
+//! conv transaction on the simulated accelerator top (through the host's stream interface,
+//! [`StreamDevice`]) and every weight update through the simulated update unit (still its own
+//! rust-hdl runner, not yet the top's update transaction); the backward pass and ADAM run on the host.
 //! The host code is `qtrain::train::integer` — the same code the golden integer training path runs
 //! with [`GoldenAccelerator`] — so the two paths differ only in what computes the accelerator's two
 //! jobs. After every step the hardware path's conv outputs, stored weights (R/SR: the binary weights;
@@ -10,6 +11,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use qtrain::exact::accel::conv_transaction;
 use qtrain::exact::bitplanes;
 use qtrain::exact::geometry::{input_stream, ConvLayer, K};
 use qtrain::exact::requant::Requant;
@@ -25,7 +27,7 @@ use crate::driver::{planar_to_hwc, synthetic_images};
 use crate::error::SimError;
 use crate::model_backend::ModelDevice;
 use crate::plan::{width_ch, NetPlan};
-use crate::rtl_backend::RtlDevice;
+use crate::rtl_backend::{RtlDevice, RtlTarget};
 use crate::stream::{StreamDevice, Traffic};
 
 /// The update unit configuration instantiated in this binary (rust-hdl fixes it at compile time):
@@ -85,7 +87,12 @@ impl HwAccelerator {
             let mut r = UpdateRunner::<16, 16, 8>::new(&p)?;
             r.hang_limit = watchdog.max(1);
             (
-                Box::new(RtlDevice::new(&hw.conv, traffic, watchdog.max(1))?),
+                Box::new(RtlDevice::new(
+                    hw,
+                    RtlTarget::Top,
+                    traffic,
+                    watchdog.max(1),
+                )?),
                 UpdateDevice::Rtl(Box::new(r)),
             )
         } else {
@@ -122,13 +129,12 @@ impl Accelerator for HwAccelerator {
         rq: &Requant,
         acts: &[Vec<u32>],
     ) -> Result<ConvRun, SimError> {
-        let input = input_stream(l, rq, weights, acts)?;
+        let input = conv_transaction(&input_stream(l, rq, weights, acts)?)?;
         let n_out = l.out_words() * l.images;
         let t = self.conv.transfer(&input, n_out)?;
-        let want_lasts: Vec<usize> = (1..=l.images).map(|k| k * l.out_words() - 1).collect();
-        if t.output.len() != n_out || t.lasts != want_lasts {
+        if t.output.len() != n_out || t.lasts != [n_out - 1] {
             return Err(SimError::Protocol(format!(
-                "conv{}: expected {n_out} output words with `last` on each image's final word, got {} words, `last` at {:?}",
+                "conv{}: expected {n_out} output words with `last` on the final one, got {} words, `last` at {:?}",
                 layer + 1,
                 t.output.len(),
                 t.lasts

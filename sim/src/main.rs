@@ -9,13 +9,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use qtrain::exact::update::UpdateMode;
 use qtrain::hw::HwConfig;
-use qtrain_sim::driver::{planar_to_hwc, run_batch, synthetic_images, ParamSource};
+use qtrain_sim::driver::{planar_to_hwc, read_counters, run_batch, synthetic_images, ParamSource};
 use qtrain_sim::hil::{Corruption, HilConfig};
 use qtrain_sim::model_backend::ModelDevice;
 use qtrain_sim::plan::{NetPlan, ResNetPlan};
 use qtrain_sim::report::RunReport;
 use qtrain_sim::resnet::{merge_extras, merge_layer_reports, run_resnet_batch, ResNetExtras};
-use qtrain_sim::rtl_backend::RtlDevice;
+use qtrain_sim::rtl_backend::{RtlDevice, RtlTarget};
 use qtrain_sim::stream::{StreamDevice, Traffic};
 use qtrain_sim::trained::TrainedModel;
 
@@ -25,6 +25,16 @@ enum Backend {
     Rtl,
     /// Transaction-level model: the integer golden model behind the same stream interface.
     Model,
+}
+
+/// What `--backend rtl` simulates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Target {
+    /// The accelerator top `qtrain_accel` (conv engine + update unit behind one stream pair).
+    Top,
+    /// The bare conv engine behind a host-side shim that strips the headers and tallies the
+    /// counters (faster per simulated cycle; the report's backend reads "rtl-engine").
+    Engine,
 }
 
 /// A training method of `--train` (the paper's three).
@@ -93,6 +103,9 @@ struct Args {
     /// Which device runs the layers.
     #[arg(long, value_enum, default_value_t = Backend::Rtl)]
     backend: Backend,
+    /// What the rtl backend simulates: the accelerator top, or the conv engine alone behind a shim.
+    #[arg(long, value_enum, default_value_t = Target::Top)]
+    rtl_target: Target,
     /// Seed of the synthetic weights, images and traffic.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -105,7 +118,7 @@ struct Args {
     /// Stop with a diagnosis when no stream word moves for this many cycles.
     #[arg(long, default_value_t = 200_000)]
     watchdog: u64,
-    /// Write a VCD waveform of the first layer of the first batch.
+    /// Write a VCD waveform of the accelerator top during the first layer of the first batch.
     #[arg(long)]
     vcd: Option<PathBuf>,
     /// Write every figure of the report as JSON.
@@ -247,24 +260,10 @@ fn run(args: Args) -> Result<()> {
                 .count();
             agree += hw.iter().zip(&fl).filter(|(a, b)| a == b).count();
         }
-        if layers.is_empty() {
-            layers = reps;
-        } else {
-            for (acc, r) in layers.iter_mut().zip(reps) {
-                acc.images += r.images;
-                acc.words_in += r.words_in;
-                acc.words_out += r.words_out;
-                acc.cycles += r.cycles;
-                acc.ideal_cycles += r.ideal_cycles;
-                acc.values_checked += r.values_checked;
-                acc.mismatches += r.mismatches;
-                acc.first_mismatch = acc.first_mismatch.take().or(r.first_mismatch);
-                acc.wall_seconds += r.wall_seconds;
-                acc.utilisation = acc.ideal_cycles as f64 / acc.cycles.max(1) as f64;
-            }
-        }
+        merge_layer_reports(&mut layers, reps);
     }
     pb.finish_and_clear();
+    let counters = read_counters(device.as_mut(), &layers)?;
     let mut report = RunReport::new(
         args.net.clone(),
         args.width,
@@ -277,6 +276,7 @@ fn run(args: Args) -> Result<()> {
         layers,
         t0.elapsed().as_secs_f64(),
     );
+    report.counters = Some(counters);
     if model.is_some() && labels.is_some() {
         report.hw_accuracy = Some(hw_correct as f64 / args.images as f64);
         report.float_accuracy = Some(float_correct as f64 / args.images as f64);
@@ -322,7 +322,11 @@ fn make_device(args: &Args, hw: &HwConfig) -> Result<Box<dyn StreamDevice>> {
                 output_stall: args.output_stall,
                 seed: args.seed,
             };
-            let mut d = RtlDevice::new(&hw.conv, traffic, args.watchdog.max(1))?;
+            let target = match args.rtl_target {
+                Target::Top => RtlTarget::Top,
+                Target::Engine => RtlTarget::Engine,
+            };
+            let mut d = RtlDevice::new(hw, target, traffic, args.watchdog.max(1))?;
             if let Some(p) = &args.vcd {
                 let f = std::fs::File::create(p)
                     .with_context(|| format!("cannot create {}", p.display()))?;
@@ -394,6 +398,7 @@ fn run_resnet(args: &Args, hw: &HwConfig) -> Result<()> {
         merge_extras(&mut extras, b.extras);
     }
     pb.finish_and_clear();
+    let counters = read_counters(device.as_mut(), &layers)?;
     let mut report = RunReport::new(
         args.net.clone(),
         args.width,
@@ -406,6 +411,7 @@ fn run_resnet(args: &Args, hw: &HwConfig) -> Result<()> {
         layers,
         t0.elapsed().as_secs_f64(),
     );
+    report.counters = Some(counters);
     report.resnet = Some(extras);
     print!("{}", report.table());
     if let Some(p) = &args.json {

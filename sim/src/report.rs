@@ -5,6 +5,35 @@ use serde::Serialize;
 use crate::driver::LayerReport;
 use crate::resnet::ResNetExtras;
 
+/// The top's counters after a run (a read-counters transaction, `qtrain::exact::accel::Counters`)
+/// beside what the host counted; the driver checks that they agree (`driver::read_counters`).
+#[derive(Clone, Debug, Serialize)]
+pub struct TopCounters {
+    /// Cycles the top spent on conv transactions (header taken → final response word handed out;
+    /// the model backend counts the ideal-cycle formula).
+    pub conv_busy_cycles: u64,
+    /// Payload words the top passed to the conv engine.
+    pub conv_words_in: u64,
+    /// Words the conv engine produced.
+    pub conv_words_out: u64,
+    /// Cycles spent on update transactions.
+    pub update_busy_cycles: u64,
+    /// Payload words of update transactions.
+    pub update_words_in: u64,
+    /// Response words of update transactions.
+    pub update_words_out: u64,
+    /// Headers the top took (the counters read included).
+    pub transactions: u64,
+    /// Error responses the top sent.
+    pub errors: u64,
+    /// Conv payload words the host sent (headers not counted).
+    pub host_conv_payload_words: u64,
+    /// Conv response words the host received.
+    pub host_words_received: u64,
+    /// Transactions the host sent (the counters read included).
+    pub host_transactions: u64,
+}
+
 /// Totals and settings of a whole run.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunReport {
@@ -46,6 +75,9 @@ pub struct RunReport {
     pub float_accuracy: Option<f64>,
     /// Fraction of images where the hardware path and the float model predict the same class.
     pub prediction_agreement: Option<f64>,
+    /// The accelerator top's counters, read after the run and checked against the host's tally.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counters: Option<TopCounters>,
     /// ResNet/WRN runs only: stride-2 costs, host residual steps, zero point.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resnet: Option<ResNetExtras>,
@@ -90,6 +122,7 @@ impl RunReport {
             hw_accuracy: None,
             float_accuracy: None,
             prediction_agreement: None,
+            counters: None,
             resnet: None,
         }
     }
@@ -157,6 +190,24 @@ impl RunReport {
                 "MISMATCH"
             }
         );
+        if let Some(c) = &self.counters {
+            s += &format!(
+                "{}: conv busy {} cycles, {} words in / {} words out (host sent {} / received {}), \
+                 {} transactions, {} errors\n",
+                if self.backend == "rtl-engine" {
+                    "shim counters (engine-only target, tallied on the host side)"
+                } else {
+                    "top counters"
+                },
+                c.conv_busy_cycles,
+                c.conv_words_in,
+                c.conv_words_out,
+                c.host_conv_payload_words,
+                c.host_words_received,
+                c.transactions,
+                c.errors
+            );
+        }
         if let Some(r) = &self.resnet {
             let (c, i1, i2) = r.stride2.iter().fold((0, 0, 0), |(c, a, b), x| {
                 (

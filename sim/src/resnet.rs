@@ -291,6 +291,7 @@ pub fn merge_layer_reports(acc: &mut Vec<LayerReport>, reps: Vec<LayerReport>) {
     for (a, r) in acc.iter_mut().zip(reps) {
         a.images += r.images;
         a.words_in += r.words_in;
+        a.transactions += r.transactions;
         a.words_out += r.words_out;
         a.cycles += r.cycles;
         a.ideal_cycles += r.ideal_cycles;

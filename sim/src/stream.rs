@@ -1,7 +1,9 @@
 //! The host's view of the accelerator: a device that takes 64-bit words on one valid/ready stream and
-//! gives words back on another. Two implementations share this trait — the cycle-accurate rust-hdl
-//! simulation and a transaction-level model that calls the golden model — so the host driver is
-//! the same code whichever runs underneath (as it would be against a real board's DMA).
+//! gives words back on another, speaking the accelerator top's transaction format
+//! (`qtrain::exact::accel`: a header word, then its payload; one response ending in `last`). Two
+//! implementations share this trait — the cycle-accurate rust-hdl simulation of the top and a
+//! transaction-level model that calls the golden model — so the host driver is the same code
+//! whichever runs underneath (as it would be against a real board's DMA).
 
 use crate::error::SimError;
 
@@ -32,8 +34,9 @@ pub struct Transfer {
     pub output: Vec<u64>,
     /// Index of every output word that carried `last`.
     pub lasts: Vec<usize>,
-    /// Clock cycles from the first input word to the last output word (the model backend reports
-    /// the ideal-cycle formula instead, and says so in [`StreamDevice::cycle_accurate`]).
+    /// Clock cycles from the first input word (the header) to the last output word (the model
+    /// backend reports the ideal-cycle formula instead, and says so in
+    /// [`StreamDevice::cycle_accurate`]).
     pub cycles: u64,
 }
 
@@ -43,6 +46,7 @@ pub trait StreamDevice {
     fn backend(&self) -> &'static str;
     /// True when `cycles` are measured clock cycles rather than a formula.
     fn cycle_accurate(&self) -> bool;
-    /// Send `input` (the final word carries `last`) and collect `n_out` output words.
+    /// Send one transaction `input` (header + payload; the final word carries `last`) and collect
+    /// its `n_out` response words.
     fn transfer(&mut self, input: &[u64], n_out: usize) -> Result<Transfer, SimError>;
 }

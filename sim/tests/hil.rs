@@ -1,5 +1,5 @@
-//! Hardware-in-the-loop training end to end (`sim --train`): the rust-hdl conv engine and update unit
-//! inside the training loop end every step bit-identical to the golden integer training path, the
+//! Hardware-in-the-loop training end to end (`sim --train`): the rust-hdl accelerator top (conv) and
+//! update unit inside the training loop end every step bit-identical to the golden integer training path, the
 //! runs are not vacuous (finite loss, weights move), and a corrupted update beat is caught.
 
 use std::path::PathBuf;
