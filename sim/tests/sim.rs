@@ -31,7 +31,7 @@ fn run_json(args: &[&str], name: &str) -> serde_json::Value {
 #[test]
 fn default_run_is_bit_exact_and_utilised() {
     let r = run_json(&["--net", "vgg-bc"], "default.json");
-    assert_eq!(r["backend"], "rtl");
+    assert_eq!(r["backend"], "rtl-engine");
     assert_eq!(r["all_match"], true);
     let layers = r["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 6);
@@ -114,7 +114,10 @@ fn rtl_under_backpressure_and_model_agree_with_golden() {
 /// at full speed the top's header word and skid buffers cost a few cycles a layer, no more.
 #[test]
 fn engine_target_matches_the_top() {
-    let top = run_json(&["--width", "0.125", "--seed", "3"], "top.json");
+    let top = run_json(
+        &["--width", "0.125", "--seed", "3", "--rtl-target", "top"],
+        "top.json",
+    );
     let eng = run_json(
         &["--width", "0.125", "--seed", "3", "--rtl-target", "engine"],
         "engine.json",
@@ -146,6 +149,8 @@ fn watchdog_names_the_stalled_stream() {
             "0.9999",
             "--watchdog",
             "300",
+            "--rtl-target",
+            "top",
         ])
         .output()
         .unwrap();
