@@ -6,14 +6,27 @@ use std::path::PathBuf;
 /// Errors the golden model reports instead of panicking.
 #[derive(Debug, thiserror::Error)]
 pub enum QtrainError {
-    /// A file could not be opened or read.
-    #[error("{path}: {source}")]
+    /// A file could not be opened or read. The OS error is part of the message (and deliberately not
+    /// a `source`), so a binary printing the error chain shows it once.
+    #[error("{path}: {error}")]
     Io {
         /// The file that failed.
         path: PathBuf,
         /// The operating system's error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// A value from a flag, a TOML field, a manifest or a checkpoint header is outside what it may be
+    /// (see [`crate::validate`]).
+    #[error("{}", crate::validate::invalid_message(.origin, .field, .value, .expected))]
+    Invalid {
+        /// Where the value came from.
+        origin: crate::validate::Origin,
+        /// The field's name where the user finds it (`--width`, `net.width`).
+        field: String,
+        /// The value as written.
+        value: String,
+        /// What was expected (range, and for sizes the memory it would take).
+        expected: String,
     },
     /// A data file exists but its contents are not what the format requires.
     #[error("{path}: {msg}")]
@@ -44,7 +57,7 @@ impl QtrainError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
     /// A malformed-data error for `path`.

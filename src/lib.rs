@@ -11,6 +11,8 @@
 //! * training: [`layers`], [`models`], [`optim`], [`train`]
 //! * the hardware's arithmetic: [`exact`]
 //! * the paper's theory as experiments: [`theory`]
+//! * outputs that never destroy what exists (temporary name, then rename): [`output`]
+//! * bounds on every value from a flag or a file, checked before anything is allocated: [`validate`]
 
 pub mod data;
 pub mod error;
@@ -21,9 +23,11 @@ pub mod layers;
 pub mod lfsr;
 pub mod models;
 pub mod optim;
+pub mod output;
 pub mod plot;
 pub mod quant;
 pub mod theory;
 pub mod train;
+pub mod validate;
 
 pub use error::{QtrainError, Result};

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{QtrainError, Result};
+use crate::validate::{self, Origin};
 
 /// Architecture family and depth.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -87,25 +88,94 @@ impl NetKind {
 }
 
 impl NetSpec {
-    /// Parse a name and validate width (> 0, finite) and classes (10 or 100).
+    /// Parse a name and validate it (flags: the errors name `--net`, `--width`, `--classes`).
     pub fn new(name: &str, width: f64, classes: usize) -> Result<Self> {
-        if !(width.is_finite() && width > 0.0) {
-            return Err(QtrainError::Config {
-                field: "width".into(),
-                msg: format!("must be a positive number, got {width}"),
-            });
-        }
-        if classes < 2 {
-            return Err(QtrainError::Config {
-                field: "classes".into(),
-                msg: format!("need at least 2 classes, got {classes}"),
-            });
-        }
-        Ok(Self {
+        let spec = Self {
             kind: NetKind::parse(name)?,
             width,
             classes,
-        })
+        };
+        spec.validate(&Origin::Flag, "")?;
+        Ok(spec)
+    }
+
+    /// Check width, classes, depth and the memory the network would take against the bounds of
+    /// [`crate::validate`], before anything is allocated. `prefix` is where the spec sits in a file
+    /// (`net.` in a manifest, `config.net.` in a checkpoint header).
+    pub fn validate(&self, origin: &Origin, prefix: &str) -> Result<()> {
+        let f = |path: &str, flag: &str| origin.field(&format!("{prefix}{path}"), flag);
+        validate::positive(
+            origin,
+            &f("width", "--width"),
+            self.width,
+            0.0,
+            validate::MAX_WIDTH,
+        )?;
+        validate::count(
+            origin,
+            &f("classes", "--classes"),
+            self.classes,
+            2..=validate::MAX_CLASSES,
+        )?;
+        match self.kind {
+            NetKind::VggBc => {}
+            NetKind::ResNet { depth } | NetKind::Wrn { depth, .. } => {
+                if depth < 8 || (depth - 2) % 6 != 0 || depth > validate::MAX_DEPTH {
+                    return Err(origin.invalid(
+                        f("kind.depth", "--net"),
+                        depth,
+                        format!("a depth 6k+2 in 8..={}", validate::MAX_DEPTH),
+                    ));
+                }
+            }
+        }
+        if let NetKind::Wrn { k, .. } = self.kind {
+            validate::count(origin, &f("kind.k", "--net"), k, 1..=validate::MAX_WIDEN)?;
+        }
+        let n = self.storage_count();
+        if n > validate::MAX_PARAMS as f64 {
+            return Err(origin.invalid(
+                f("width", "--width"),
+                self.width,
+                format!(
+                    "a width at which {} has at most {} parameters; it would have {n:.3e}, {} of \
+                     f32 values before gradients and optimizer state",
+                    self.kind.name(),
+                    validate::MAX_PARAMS,
+                    validate::human_bytes(4.0 * n)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuse data the network cannot score: its class count must be the network's (a 10-class
+    /// model on CIFAR-100 would be "evaluated" on labels it has no output for). `data` names the
+    /// directory in the error.
+    pub fn check_data(&self, data_classes: usize, data: &std::path::Path) -> Result<()> {
+        if data_classes != self.classes {
+            return Err(QtrainError::bad_data(
+                data,
+                format!(
+                    "holds {data_classes}-class data, but the model ({} at width {}) has {} \
+                     classes: use data with {} classes or a model trained on this data",
+                    self.kind.name(),
+                    self.width,
+                    self.classes,
+                    self.classes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Scalars the built network holds (parameters + BN running statistics), without building it.
+    pub fn storage_count(&self) -> f64 {
+        match self.kind {
+            NetKind::VggBc => super::vgg_bc::storage_count(self),
+            NetKind::ResNet { depth } => super::resnet::storage_count(self, depth, 1),
+            NetKind::Wrn { depth, k } => super::resnet::storage_count(self, depth, k),
+        }
     }
 
     /// Channels for a nominal count x: `max(1, round(x·W))`.
@@ -136,5 +206,50 @@ mod tests {
         assert!(NetSpec::new("vgg-bc", 0.0, 10).is_err());
         assert_eq!(NetSpec::new("vgg-bc", 0.25, 10).unwrap().ch(128), 32);
         assert_eq!(NetSpec::new("vgg-bc", 0.001, 10).unwrap().ch(128), 1);
+    }
+
+    #[test]
+    fn storage_count_is_the_built_networks() {
+        use crate::models::Net;
+        for (name, w, c) in [
+            ("vgg-bc", 0.0625, 10),
+            ("vgg-bc", 0.1, 100),
+            ("resnet-8", 0.5, 10),
+            ("resnet-14", 0.25, 100),
+            ("wrn-8-2", 0.3, 10),
+        ] {
+            let spec = NetSpec::new(name, w, c).unwrap();
+            let mut net = Net::<f32>::new(spec, 0);
+            let built: usize = net.params().iter().map(|p| p.value.len()).sum::<usize>()
+                + net.buffers().iter().map(|b| b.value.len()).sum::<usize>();
+            assert_eq!(spec.storage_count(), built as f64, "{name} w{w} c{c}");
+        }
+    }
+
+    #[test]
+    fn huge_or_odd_specs_are_refused_before_allocation() {
+        let e = NetSpec::new("vgg-bc", 1e9, 10).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--width 1000000000:") && e.contains("(0, 64]"),
+            "{e}"
+        );
+        let e = NetSpec::new("vgg-bc", 32.0, 10).unwrap_err().to_string();
+        assert!(e.contains("parameters") && e.contains("GB"), "{e}");
+        let e = NetSpec::new("resnet-20000", 1.0, 10)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("8..=2000"), "{e}");
+        let e = NetSpec::new("wrn-8-1000", 1.0, 10).unwrap_err().to_string();
+        assert!(e.contains("--net 1000"), "{e}");
+        let spec = NetSpec {
+            kind: NetKind::VggBc,
+            width: f64::NAN,
+            classes: 10,
+        };
+        let e = spec
+            .validate(&Origin::file("m/manifest.json"), "net.")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("m/manifest.json: net.width = NaN"), "{e}");
     }
 }

@@ -113,3 +113,26 @@ pub fn build<T: Real + 'static>(
     ));
     v
 }
+
+/// Scalars `build` allocates (parameters + BN running statistics), computed without allocating, in
+/// f64 so any width or depth is safe; `models::net` tests pin it to the built network.
+pub fn storage_count(spec: &NetSpec, depth: usize, widen: usize) -> f64 {
+    let ch = |x: usize| (x as f64 * spec.width).round().max(1.0);
+    let k = (depth.saturating_sub(2) / 6) as f64;
+    let c0 = ch(16 * widen);
+    let mut n = 3.0 * c0 * 9.0 + 4.0 * c0;
+    let mut cin = c0;
+    for base in [16usize, 32, 64] {
+        let c = ch(base * widen);
+        // the first block of a stage may change shape (1×1 shortcut + BN); the others keep it
+        let first = cin * c * 9.0 + c * c * 9.0 + 8.0 * c;
+        let shortcut = if base > 16 || cin != c {
+            cin * c + 4.0 * c
+        } else {
+            0.0
+        };
+        n += first + shortcut + (k - 1.0) * (2.0 * c * c * 9.0 + 8.0 * c);
+        cin = c;
+    }
+    n + cin * spec.classes as f64 + spec.classes as f64
+}

@@ -42,3 +42,25 @@ pub fn build<T: Real + 'static>(spec: &NetSpec) -> Vec<(String, Box<dyn Layer<T>
     ));
     v
 }
+
+/// Scalars `build` allocates for `spec` (parameters + BN running statistics), computed without
+/// allocating, in f64 so any width is safe; `models::net` tests pin it to the built network.
+pub fn storage_count(spec: &NetSpec) -> f64 {
+    let ch = |x: usize| (x as f64 * spec.width).round().max(1.0);
+    let mut n = 0.0;
+    let mut cin = 3.0;
+    for c in [128usize, 256, 512] {
+        let c = ch(c);
+        for _ in 0..2 {
+            n += cin * c * 9.0 + 4.0 * c;
+            cin = c;
+        }
+    }
+    let mut fin = cin * 16.0;
+    let hidden = ch(1024);
+    for _ in 0..2 {
+        n += fin * hidden + 4.0 * hidden;
+        fin = hidden;
+    }
+    n + fin * spec.classes as f64 + spec.classes as f64
+}

@@ -1,13 +1,21 @@
 //! Checkpoints: a JSON header (config, epochs done, optimizer step, metric history, tensor table)
-//! followed by the raw little-endian f32 tensors (network parameters, BN buffers, optimizer state).
-//! Written to a temporary file, synced, then renamed over the old one, so a kill at any moment leaves
-//! either the previous or the new checkpoint, never a torn one.
+//! followed by the raw little-endian f32 tensors (network parameters, BN buffers, optimizer state) and
+//! a checksum. Written to a temporary file, synced, then renamed over the old one, so a kill at any
+//! moment leaves either the previous or the new checkpoint, never a torn one.
 //!
 //! RNG state: every random stream is derived from (seed, epoch, purpose) (see [`super::input::stream`])
 //! and checkpoints are taken at epoch boundaries, so the seed in the config plus `epochs_done` is the
 //! complete RNG state.
 //!
-//! Layout: `b"QTRCKPT1"`, u64 LE header length, header JSON, then the tensors in header order.
+//! Layout (version 2): `b"QTRCKPT2"`, u64 LE header length, header JSON, the tensors in header
+//! order, then a u64 LE FNV-1a-64 checksum of every byte before it. The header carries the run's
+//! identity (its config: net, width, method, seed, …) inside the checksummed bytes, so a damaged
+//! file and a file from another run are both told apart from the one a resume expects.
+//!
+//! [`load`] trusts nothing in the file: the checksum is checked first, then the header is bounded by
+//! [`Header::validate`] (the config through [`TrainConfig::validate`], epochs against the
+//! schedule, every tensor size with checked arithmetic against the file's length) before any tensor
+//! is allocated. Version-1 files (no checksum) are refused with a message saying so.
 
 use std::io::Write;
 use std::path::Path;
@@ -16,8 +24,25 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{EpochMetrics, TrainConfig};
 use crate::error::{QtrainError, Result};
+use crate::validate::{self, Origin};
 
-const MAGIC: &[u8; 8] = b"QTRCKPT1";
+/// Magic of the current format.
+pub const MAGIC: &[u8; 8] = b"QTRCKPT2";
+/// Magic of the first format (no checksum), refused by [`load`].
+const MAGIC_V1: &[u8; 8] = b"QTRCKPT1";
+/// Most tensors a header may list.
+pub const MAX_TENSORS: usize = 100_000;
+
+/// FNV-1a, 64 bits: the checkpoint's checksum (catches any flipped byte or truncation; not a
+/// defence against someone forging a file on purpose).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
 
 /// Tensors by name, in file order.
 pub type NamedTensors = Vec<(String, Vec<f32>)>;
@@ -37,60 +62,124 @@ pub struct Header {
     pub tensors: Vec<(String, usize)>,
 }
 
+impl Header {
+    /// Bound everything a file could lie about before it sizes an allocation or a loop.
+    pub fn validate(&self, path: &Path) -> Result<()> {
+        let origin = Origin::file(path);
+        self.config.validate(&origin, "config.")?;
+        if self.epochs_done > self.config.epochs {
+            return Err(origin.invalid(
+                "epochs_done",
+                self.epochs_done,
+                format!(
+                    "at most the schedule's config.epochs = {} (the run cannot be further than \
+                     its schedule)",
+                    self.config.epochs
+                ),
+            ));
+        }
+        if self.history.len() != self.epochs_done {
+            return Err(origin.invalid(
+                "history",
+                format!("{} entries", self.history.len()),
+                format!(
+                    "one entry per finished epoch (epochs_done = {})",
+                    self.epochs_done
+                ),
+            ));
+        }
+        validate::count(&origin, "tensors", self.tensors.len(), 0..=MAX_TENSORS)?;
+        Ok(())
+    }
+}
+
 /// Write atomically: `path.tmp`, fsync, rename.
 pub fn save(path: &Path, header: &Header, data: &[&[f32]]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let io = |e| QtrainError::io(&tmp, e);
     let json =
         serde_json::to_vec(header).map_err(|e| QtrainError::bad_data(&tmp, e.to_string()))?;
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
-    f.write_all(MAGIC).map_err(io)?;
-    f.write_all(&(json.len() as u64).to_le_bytes())
-        .map_err(io)?;
-    f.write_all(&json).map_err(io)?;
+    let total: usize = data.iter().map(|t| t.len() * 4).sum::<usize>() + 16 + json.len();
+    let mut bytes = Vec::with_capacity(total + 8);
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&json);
     for t in data {
-        let mut buf = Vec::with_capacity(t.len() * 4);
         for v in t.iter() {
-            buf.extend_from_slice(&v.to_le_bytes());
+            bytes.extend_from_slice(&v.to_le_bytes());
         }
-        f.write_all(&buf).map_err(io)?;
     }
+    let sum = fnv1a64(&bytes);
+    bytes.extend_from_slice(&sum.to_le_bytes());
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
+    f.write_all(&bytes).map_err(io)?;
     let f = f.into_inner().map_err(|e| io(e.into_error()))?;
     f.sync_all().map_err(io)?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(|e| QtrainError::io(path, e))
 }
 
-/// Read a checkpoint: its header and the tensors by name.
+/// Read a checkpoint: its header and the tensors by name. Refuses a damaged file (checksum), a
+/// version-1 file, and a header whose sizes or schedule do not hold (see the module doc).
 pub fn load(path: &Path) -> Result<(Header, NamedTensors)> {
-    let bytes = std::fs::read(path).map_err(|e| QtrainError::io(path, e))?;
-    let bad = |m: &str| QtrainError::bad_data(path, format!("not a qtrain checkpoint: {m}"));
-    if bytes.len() < 16 || &bytes[..8] != MAGIC {
-        return Err(bad("wrong magic"));
+    let meta = std::fs::metadata(path).map_err(|e| QtrainError::io(path, e))?;
+    if !meta.is_file() {
+        return Err(QtrainError::bad_data(path, "is not a regular file"));
     }
-    let hl = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) as usize;
-    let hend = 16usize
-        .checked_add(hl)
-        .filter(|&e| e <= bytes.len())
-        .ok_or_else(|| bad("truncated header"))?;
+    let bytes = std::fs::read(path).map_err(|e| QtrainError::io(path, e))?;
+    let bad = |m: &str| QtrainError::bad_data(path, format!("not a usable qtrain checkpoint: {m}"));
+    if bytes.len() >= 8 && &bytes[..8] == MAGIC_V1 {
+        return Err(bad(
+            "format version 1 (QTRCKPT1) has no checksum and is no longer read; re-run the training \
+             to write a version-2 checkpoint",
+        ));
+    }
+    if bytes.len() < 24 || &bytes[..8] != MAGIC {
+        return Err(bad("wrong magic (expected QTRCKPT2)"));
+    }
+    let (body, tail) = bytes.split_at(bytes.len() - 8);
+    let stored = u64::from_le_bytes(tail.try_into().expect("8 bytes"));
+    let actual = fnv1a64(body);
+    if stored != actual {
+        return Err(bad(&format!(
+            "checksum mismatch (stored {stored:#018x}, contents give {actual:#018x}): the file is \
+             damaged or truncated"
+        )));
+    }
+    let hl = u64::from_le_bytes(body[8..16].try_into().expect("8 bytes"));
+    let hend = usize::try_from(hl)
+        .ok()
+        .and_then(|hl| hl.checked_add(16))
+        .filter(|&e| e <= body.len())
+        .ok_or_else(|| bad(&format!("header length {hl} exceeds the file")))?;
     let header: Header =
-        serde_json::from_slice(&bytes[16..hend]).map_err(|e| bad(&e.to_string()))?;
+        serde_json::from_slice(&body[16..hend]).map_err(|e| bad(&format!("header: {e}")))?;
+    header.validate(path)?;
     let mut off = hend;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(header.tensors.len());
     for (name, n) in &header.tensors {
-        let end = off + n * 4;
-        if end > bytes.len() {
-            return Err(bad(&format!("truncated at tensor {name}")));
-        }
-        let v = bytes[off..end]
+        let end = n
+            .checked_mul(4)
+            .and_then(|b| b.checked_add(off))
+            .filter(|&e| e <= body.len())
+            .ok_or_else(|| {
+                bad(&format!(
+                    "tensor {name} claims {n} values, more than the {} bytes left in the file",
+                    body.len() - off
+                ))
+            })?;
+        let v = body[off..end]
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
             .collect();
         out.push((name.clone(), v));
         off = end;
     }
-    if off != bytes.len() {
-        return Err(bad("trailing bytes"));
+    if off != body.len() {
+        return Err(bad(&format!(
+            "{} bytes after the last tensor",
+            body.len() - off
+        )));
     }
     Ok((header, out))
 }

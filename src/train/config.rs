@@ -2,9 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Result;
 use crate::models::NetSpec;
 use crate::optim::Method;
 use crate::quant::Grid;
+use crate::validate::{self, Origin};
 
 /// A run's configuration (what `qtrain train` flags turn into).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,6 +33,56 @@ pub struct TrainConfig {
     pub latent_init: f32,
     /// The data directory (informational; resume does not require the same path).
     pub data: String,
+}
+
+/// Largest base learning rate and `latent_init` accepted (anything above diverges at once).
+pub const MAX_LR: f64 = 1e3;
+
+impl TrainConfig {
+    /// Check every field against [`crate::validate`]'s bounds, wherever the config came from: the
+    /// flags (`Origin::Flag`, fields named as flags) or a checkpoint header (`prefix` `config.`).
+    pub fn validate(&self, origin: &Origin, prefix: &str) -> Result<()> {
+        let f = |path: &str, flag: &str| origin.field(&format!("{prefix}{path}"), flag);
+        self.net.validate(origin, &format!("{prefix}net."))?;
+        validate::count(
+            origin,
+            &f("epochs", "--epochs"),
+            self.epochs,
+            1..=validate::MAX_EPOCHS,
+        )?;
+        validate::count(
+            origin,
+            &f("batch", "--batch"),
+            self.batch,
+            super::run::MIN_BATCH..=validate::MAX_BATCH,
+        )?;
+        validate::positive(origin, &f("lr", "--lr"), self.lr, 0.0, MAX_LR)?;
+        validate::positive(
+            origin,
+            &f("latent_init", "--latent-init"),
+            self.latent_init as f64,
+            0.0,
+            MAX_LR,
+        )?;
+        if let Some(n) = self.train_limit {
+            validate::count(
+                origin,
+                &f("train_limit", "--train-limit"),
+                n,
+                super::run::MIN_BATCH..=usize::MAX,
+            )?;
+        }
+        if let Grid::Uniform { delta, lo, hi } = self.grid {
+            Grid::uniform(delta, lo, hi).map_err(|e| {
+                origin.invalid(
+                    f("grid", "--grid-step"),
+                    format!("{{delta {delta}, lo {lo}, hi {hi}}}"),
+                    e.to_string(),
+                )
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// One line of metrics.csv.

@@ -149,6 +149,9 @@ pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>> {
             format!("format {:?}, expected {FORMAT:?}", m.format),
         ));
     }
+    // the spec sizes everything built from this file: bound it before anyone allocates
+    m.net
+        .validate(&crate::validate::Origin::file(&path), "net.")?;
     Ok(Some(m))
 }
 

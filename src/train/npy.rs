@@ -109,7 +109,7 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f32>), String
         }
         v => return Err(format!("unsupported format version {v}")),
     };
-    let end = start + hlen;
+    let end = hlen.saturating_add(start);
     if end > bytes.len() {
         return Err("truncated header".into());
     }
@@ -147,12 +147,14 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f32>), String
                 .map_err(|_| format!("bad dimension {s:?}"))
         })
         .collect::<std::result::Result<_, _>>()?;
-    let n: usize = shape.iter().product();
     let body = &bytes[end..];
-    if body.len() != n * dtype.size() {
+    let need = shape
+        .iter()
+        .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| format!("shape {shape:?} overflows the address space"))?;
+    if body.len() != need {
         return Err(format!(
-            "shape {shape:?} needs {} data bytes, file has {}",
-            n * dtype.size(),
+            "shape {shape:?} needs {need} data bytes, file has {}",
             body.len()
         ));
     }

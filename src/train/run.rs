@@ -20,8 +20,10 @@ use crate::optim::Optimizer;
 /// Knobs that change how a run is executed but not its result.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
-    /// Continue from `out/checkpoint.bin` if it exists.
+    /// Continue from `out/checkpoint.bin` (a directory holding metrics but no checkpoint is refused).
     pub resume: bool,
+    /// Replace a run already in `out` (its checkpoint, metrics and summary) instead of refusing.
+    pub overwrite: bool,
     /// Stop (as if killed) after this many finished epochs in total — for tests of resume.
     pub stop_after_epochs: Option<usize>,
     /// Make the loss NaN at (1-based epoch, 1-based batch) — for tests of the NaN stop.
@@ -138,6 +140,16 @@ impl Trainer {
         for (n, v) in t.opt.state_mut() {
             take(format!("opt.{n}"), v)?;
         }
+        if let Some(extra) = map.keys().min() {
+            return Err(QtrainError::bad_data(
+                path,
+                format!(
+                    "checkpoint holds tensor {extra}, which a {} trained with {} does not have",
+                    t.config.net.kind.name(),
+                    t.config.method.name()
+                ),
+            ));
+        }
         Ok((t, h.epochs_done))
     }
 
@@ -225,13 +237,49 @@ impl RunFiles {
             summary: out.join("summary.json"),
         }
     }
+
+    /// The run's files that exist (anything at the path counts, a broken symlink included).
+    pub fn present(&self) -> Vec<&Path> {
+        [&self.checkpoint, &self.metrics, &self.summary]
+            .into_iter()
+            .map(PathBuf::as_path)
+            .filter(|p| std::fs::symlink_metadata(p).is_ok())
+            .collect()
+    }
+
+    /// Remove the run's files (for `--overwrite`).
+    pub fn remove(&self) -> Result<()> {
+        for p in self.present() {
+            std::fs::remove_file(p).map_err(|e| QtrainError::io(p, e))?;
+        }
+        Ok(())
+    }
+
+    /// Refuse to start a fresh run over another run's files unless `overwrite` (then remove them).
+    pub fn claim_fresh(&self, out: &Path, overwrite: bool) -> Result<()> {
+        let present = self.present();
+        if present.is_empty() {
+            return Ok(());
+        }
+        if !overwrite {
+            let names: Vec<String> = present
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+                .collect();
+            return Err(QtrainError::bad_data(
+                out,
+                format!(
+                    "already holds a run ({}); pass --resume to continue it or --overwrite to \
+                     replace it",
+                    names.join(", ")
+                ),
+            ));
+        }
+        self.remove()
+    }
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| QtrainError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| QtrainError::io(path, e))
-}
+use crate::output::write_file as write_atomic;
 
 /// metrics.csv text for a history.
 pub fn metrics_csv(history: &[EpochMetrics]) -> String {
@@ -271,16 +319,32 @@ fn summary_of(t: &Trainer, data: &CifarSplits, train_images: usize) -> Summary {
     }
 }
 
+/// The fields in which the flags' config `a` differs from the checkpoint's `b` (the data path is
+/// informational and not compared), as "field: checkpoint X, flags Y".
 fn differs(a: &TrainConfig, b: &TrainConfig) -> Option<String> {
     let mut a = a.clone();
     a.data = b.data.clone();
-    (a != *b).then(|| {
-        format!(
-            "the checkpoint was made with {} and the flags ask for {}",
-            serde_json::to_string(b).unwrap_or_default(),
-            serde_json::to_string(&a).unwrap_or_default()
-        )
-    })
+    if a == *b {
+        return None;
+    }
+    let (ja, jb) = (
+        serde_json::to_value(&a).unwrap_or_default(),
+        serde_json::to_value(b).unwrap_or_default(),
+    );
+    let mut fields = Vec::new();
+    if let (Some(ma), Some(mb)) = (ja.as_object(), jb.as_object()) {
+        for (k, va) in ma {
+            let vb = mb.get(k).cloned().unwrap_or_default();
+            if *va != vb {
+                fields.push(format!("{k}: checkpoint {vb}, flags {va}"));
+            }
+        }
+    }
+    Some(format!(
+        "the checkpoint belongs to another run ({}); resume with the flags it was made with, or \
+         use another --out",
+        fields.join("; ")
+    ))
 }
 
 /// Run (or resume) a training run into `out`. Returns the summary written to summary.json.
@@ -290,7 +354,13 @@ pub fn run(
     out: &Path,
     opts: &RunOptions,
 ) -> Result<Summary> {
-    std::fs::create_dir_all(out).map_err(|e| QtrainError::io(out, e))?;
+    config.validate(&crate::validate::Origin::Flag, "")?;
+    if opts.resume && opts.overwrite {
+        return Err(QtrainError::Config {
+            field: "resume".into(),
+            msg: "--resume and --overwrite exclude each other".into(),
+        });
+    }
     let files = RunFiles::new(out);
     let mut train = data.train.clone();
     if let Some(n) = config.train_limit {
@@ -305,21 +375,42 @@ pub fn run(
             ),
         });
     }
-    let (mut t, mut done) = if opts.resume && files.checkpoint.is_file() {
+    if std::fs::symlink_metadata(out).is_ok_and(|m| !m.is_dir()) {
+        return Err(QtrainError::bad_data(
+            out,
+            "exists and is not a directory; choose another --out",
+        ));
+    }
+    let resuming = opts.resume && std::fs::symlink_metadata(&files.checkpoint).is_ok();
+    if opts.resume && !resuming && !files.present().is_empty() {
+        return Err(QtrainError::bad_data(
+            out,
+            "holds metrics of a run but no checkpoint.bin to resume from; pass --overwrite to \
+             start that run again from epoch 1",
+        ));
+    }
+    let (mut t, mut done) = if resuming {
         let (t, done) = Trainer::load(&files.checkpoint)?;
         if let Some(msg) = differs(&config, &t.config) {
-            return Err(QtrainError::Config {
-                field: "resume".into(),
-                msg,
-            });
+            return Err(QtrainError::bad_data(&files.checkpoint, msg));
         }
         (t, done)
     } else {
+        files.claim_fresh(out, opts.overwrite)?;
+        std::fs::create_dir_all(out).map_err(|e| QtrainError::io(out, e))?;
         if opts.resume && !opts.quiet {
             eprintln!("no checkpoint in {}: starting from epoch 1", out.display());
         }
         (Trainer::new(config), 0)
     };
+    if resuming && done == t.config.epochs {
+        eprintln!(
+            "nothing to do: {} is complete ({done} of {} epochs); its files are left as they are",
+            out.display(),
+            t.config.epochs
+        );
+        return Ok(summary_of(&t, data, train.len()));
+    }
     let epochs = t.config.epochs;
     let nb = train.len() / t.config.batch + usize::from(train.len() % t.config.batch >= MIN_BATCH);
     let pb = if opts.quiet {

@@ -441,3 +441,75 @@ fn bad_user_input_gives_clear_errors() {
     assert!(e.contains("not a readable .npy"), "{e}");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn kill_9_at_random_moments_always_resumes_bit_identically() {
+    use rand::{Rng, SeedableRng};
+    use std::process::Stdio;
+    use std::time::Duration;
+    let data = tiny_cifar("kill9");
+    let d = data.to_str().unwrap();
+    let (a, b) = (data.join("a"), data.join("b"));
+    let (sa, sb) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let long = |out: &str| -> Vec<String> {
+        let mut v: Vec<String> = train_args(d, out, &[])
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let e = v.iter().position(|s| s == "--epochs").unwrap();
+        v[e + 1] = "40".into();
+        v
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_qtrain"))
+        .args(long(sa))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // ten SIGKILLs at seeded random moments, each followed by a --resume of whatever was left
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
+    let mut kills = 0;
+    let mut finished = false;
+    while kills < 10 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_qtrain"))
+            .args(long(sb))
+            .arg("--resume")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.gen_range(5..250)));
+        if child.try_wait().unwrap().is_some() {
+            finished = true;
+            break;
+        }
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        kills += 1;
+        if b.join("checkpoint.bin").exists() {
+            // never torn: whatever the kill left loads and passes its checksum
+            qtrain::train::checkpoint::load(&b.join("checkpoint.bin")).unwrap();
+        }
+    }
+    assert!(
+        !finished,
+        "the run finished before 10 kills: make it longer"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_qtrain"))
+        .args(long(sb))
+        .arg("--resume")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(loss_column(&a), loss_column(&b));
+    assert_eq!(loss_column(&a).len(), 41);
+    let (ha, ta) = qtrain::train::checkpoint::load(&a.join("checkpoint.bin")).unwrap();
+    let (hb, tb) = qtrain::train::checkpoint::load(&b.join("checkpoint.bin")).unwrap();
+    assert_eq!((ha.epochs_done, ha.step), (hb.epochs_done, hb.step));
+    assert_eq!(ta.len(), tb.len());
+    for ((na, va), (nb, vb)) in ta.iter().zip(&tb) {
+        assert_eq!(na, nb);
+        let same = va.iter().zip(vb).all(|(x, y)| x.to_bits() == y.to_bits());
+        assert!(same, "tensor {na} differs after {kills} kills");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -9,6 +9,7 @@ use qtrain::models::NetSpec;
 use qtrain::optim::Method;
 use qtrain::quant::Grid;
 use qtrain::train::{self, RunOptions, TrainConfig};
+use qtrain::validate::{self, Origin};
 
 /// Subcommands of this group.
 #[derive(Subcommand)]
@@ -64,9 +65,12 @@ pub struct CommonArgs {
     /// BC forward weights with Qs instead of Qd.
     #[arg(long)]
     bc_stochastic: bool,
-    /// Continue from OUT/checkpoint.bin if present.
-    #[arg(long)]
+    /// Continue from OUT/checkpoint.bin if present (a run already complete is left as it is).
+    #[arg(long, conflicts_with = "overwrite")]
     resume: bool,
+    /// Replace a run already in OUT (without it, an OUT holding a run is refused).
+    #[arg(long)]
+    overwrite: bool,
     /// Hide the progress bar.
     #[arg(long)]
     quiet: bool,
@@ -127,9 +131,12 @@ pub struct ExportArgs {
     /// A run directory (holding checkpoint.bin) or a checkpoint file.
     #[arg(long)]
     run: PathBuf,
-    /// Output directory for manifest.json + .npy tensors.
+    /// Output directory for manifest.json + .npy tensors (written whole, or not at all).
     #[arg(long)]
     out: PathBuf,
+    /// Replace an existing non-empty OUT (only once the new export is complete).
+    #[arg(long)]
+    overwrite: bool,
 }
 
 /// `qtrain import` flags.
@@ -153,6 +160,9 @@ pub struct ImportArgs {
     /// Run directory to write checkpoint.bin into.
     #[arg(long)]
     out: PathBuf,
+    /// Replace a run already in OUT (its checkpoint, metrics and summary).
+    #[arg(long)]
+    overwrite: bool,
     /// Evaluate the imported model on this CIFAR directory's test set.
     #[arg(long)]
     data: Option<PathBuf>,
@@ -172,22 +182,7 @@ fn config_of(
     c: &CommonArgs,
     classes: usize,
 ) -> anyhow::Result<TrainConfig> {
-    if c.epochs == 0 {
-        anyhow::bail!("--epochs must be at least 1");
-    }
-    if c.batch < train::run::MIN_BATCH {
-        anyhow::bail!("--batch must be at least {}", train::run::MIN_BATCH);
-    }
-    if !(c.lr.is_finite() && c.lr > 0.0) {
-        anyhow::bail!("--lr must be a positive number, got {}", c.lr);
-    }
-    if !(c.latent_init.is_finite() && c.latent_init > 0.0) {
-        anyhow::bail!(
-            "--latent-init must be a positive number, got {}",
-            c.latent_init
-        );
-    }
-    Ok(TrainConfig {
+    TrainConfig {
         net: NetSpec::new(net, c.width, classes)?,
         method: Method::parse(method)?,
         grid: grid_of(c)?,
@@ -199,7 +194,20 @@ fn config_of(
         train_limit: c.train_limit,
         latent_init: c.latent_init,
         data: c.data.display().to_string(),
-    })
+    }
+    .validated()
+}
+
+/// The config after [`TrainConfig::validate`] with flag names in its errors.
+trait Validated: Sized {
+    fn validated(self) -> anyhow::Result<Self>;
+}
+
+impl Validated for TrainConfig {
+    fn validated(self) -> anyhow::Result<Self> {
+        self.validate(&Origin::Flag, "")?;
+        Ok(self)
+    }
 }
 
 fn parse_nan(s: &str) -> anyhow::Result<(usize, usize)> {
@@ -218,6 +226,7 @@ impl TrainCommands {
                 let cfg = config_of(&a.net, &a.method, &a.common, data.train.num_classes)?;
                 let opts = RunOptions {
                     resume: a.common.resume,
+                    overwrite: a.common.overwrite,
                     stop_after_epochs: a.stop_after_epochs,
                     inject_nan: a.inject_nan.as_deref().map(parse_nan).transpose()?,
                     quiet: a.common.quiet,
@@ -257,6 +266,18 @@ impl TrainCommands {
             }
             TrainCommands::Bench(a) => {
                 let spec = NetSpec::new(&a.net, a.width, 10)?;
+                validate::count(
+                    &Origin::Flag,
+                    "--batch",
+                    a.batch,
+                    train::run::MIN_BATCH..=validate::MAX_BATCH,
+                )?;
+                validate::count(&Origin::Flag, "--steps", a.steps, 1..=1_000_000)?;
+                let methods = a
+                    .methods
+                    .split(',')
+                    .map(|m| Method::parse(m.trim()))
+                    .collect::<Result<Vec<_>, _>>()?;
                 println!(
                     "qtrain bench: {} width {} batch {}, {} timed steps after 1 warm-up, {} rayon threads",
                     spec.kind.name(),
@@ -265,13 +286,8 @@ impl TrainCommands {
                     a.steps,
                     rayon::current_num_threads()
                 );
-                for m in a.methods.split(',') {
-                    let r = train::bench::bench(
-                        spec,
-                        Method::parse(m.trim())?,
-                        a.batch,
-                        a.steps.max(1),
-                    );
+                for m in methods {
+                    let r = train::bench::bench(spec, m, a.batch, a.steps);
                     let cpu = r.cpu_seconds.map_or(String::new(), |c| {
                         format!(
                             ", {c:.2} CPU-s, {:.1} images/CPU-s",
@@ -292,12 +308,9 @@ impl TrainCommands {
                     a.run.clone()
                 };
                 let (mut t, done) = train::Trainer::load(&ck)?;
-                let m = train::export::export(
-                    &mut t.net,
-                    &t.config.method.name(),
-                    t.config.grid,
-                    &a.out,
-                )?;
+                let m = qtrain::output::write_dir(&a.out, a.overwrite, "--overwrite", |dir| {
+                    train::export::export(&mut t.net, &t.config.method.name(), t.config.grid, dir)
+                })?;
                 println!(
                     "exported {} ({} after {done} epochs): {} tensors to {}",
                     m.net.kind.name(),
@@ -317,6 +330,24 @@ impl TrainCommands {
                         NetSpec::new(net, a.width, a.classes)?
                     }
                 };
+                let data = match &a.data {
+                    Some(d) => {
+                        let data = qtrain::data::load_cifar(d)?;
+                        spec.check_data(data.test.num_classes, d)?;
+                        Some(data)
+                    }
+                    None => None,
+                };
+                let files = train::run::RunFiles::new(&a.out);
+                if !a.overwrite {
+                    files.claim_fresh(&a.out, false)?; // refuse before doing any work
+                }
+                if std::fs::symlink_metadata(&a.out).is_ok_and(|m| !m.is_dir()) {
+                    anyhow::bail!(
+                        "{}: exists and is not a directory; choose another --out",
+                        a.out.display()
+                    );
+                }
                 let cfg = TrainConfig {
                     net: spec,
                     method: Method::parse(&a.method)?,
@@ -341,15 +372,17 @@ impl TrainCommands {
                     .map(|(p, l)| l.as_ref().map(|_| p.value.iter().copied().collect()))
                     .collect();
                 t.opt.latent = latents;
-                std::fs::create_dir_all(&a.out)?;
-                t.save(&a.out.join("checkpoint.bin"), 0)?;
+                // only now, with everything read and checked, replace what is there
+                files.claim_fresh(&a.out, a.overwrite)?;
+                std::fs::create_dir_all(&a.out)
+                    .with_context(|| format!("cannot create {}", a.out.display()))?;
+                t.save(&files.checkpoint, 0)?;
                 println!(
                     "imported {} into {}",
                     spec.kind.name(),
-                    a.out.join("checkpoint.bin").display()
+                    files.checkpoint.display()
                 );
-                if let Some(d) = &a.data {
-                    let data = qtrain::data::load_cifar(d)?;
+                if let Some(data) = &data {
                     println!("test error {:.2}%", t.evaluate(&data.test));
                 }
                 Ok(())
