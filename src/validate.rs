@@ -138,6 +138,12 @@ pub fn human_bytes(bytes: f64) -> String {
     format!("{v:.1} {}", UNITS[u])
 }
 
+/// Largest number of images one `sim` run streams: the run holds every image in memory (planar bytes
+/// and the engine's `[y][x][c]` words, ~15 kB each, 1.5 GB at this bound), ten times CIFAR's test split.
+pub const MAX_SIM_IMAGES: usize = 100_000;
+/// Largest `sim --watchdog` (idle cycles before a stalled simulation is stopped).
+pub const MAX_WATCHDOG_CYCLES: u64 = 1_000_000_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@ mod golden {
     mod data;
     mod exact_conv;
     mod exact_update;
+    mod hostile;
     mod integer_train;
     mod theory;
     mod train;

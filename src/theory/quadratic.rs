@@ -103,9 +103,23 @@ impl QuadraticConfig {
                 msg,
             })
         };
+        use crate::validate::{count, Origin};
+        count(&Origin::Flag, "--m", self.m, 1..=1_000_000)?;
+        count(&Origin::Flag, "--d", self.d, 1..=10_000)?;
+        if self.m.saturating_mul(self.d) > 100_000_000 {
+            return Err(Origin::Flag.invalid(
+                "--m × --d",
+                format!("{} × {}", self.m, self.d),
+                format!(
+                    "at most 10^8 entries of A (this would take {} of f64)",
+                    crate::validate::human_bytes(8.0 * self.m as f64 * self.d as f64)
+                ),
+            ));
+        }
         if self.t_max < 10 {
             return bad("t-max", format!("need T ≥ 10, got {}", self.t_max));
         }
+        count(&Origin::Flag, "--runs", self.runs, 1..=10_000)?;
         if self.runs == 0 {
             return bad("runs", "need at least one run".into());
         }

@@ -137,8 +137,15 @@ pub fn export(net: &mut Net<f32>, method: &str, grid: Grid, out: &Path) -> Resul
 /// Read `dir/manifest.json` if present.
 pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>> {
     let path = dir.join("manifest.json");
-    if !path.is_file() {
-        return Ok(None);
+    match std::fs::symlink_metadata(&path) {
+        Err(_) => return Ok(None),
+        Ok(_) if !path.is_file() => {
+            return Err(QtrainError::bad_data(
+                &path,
+                "exists but is not a readable file",
+            ))
+        }
+        Ok(_) => {}
     }
     let s = std::fs::read_to_string(&path).map_err(|e| QtrainError::io(&path, e))?;
     let m: Manifest =

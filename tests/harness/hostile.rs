@@ -225,7 +225,11 @@ fn run_one(bin: &Path, base: &Path, case: &Case) -> Outcome {
 pub fn run_corpus(bin: &Path, tag: &str, cases: Vec<Case>) -> usize {
     let mut names = std::collections::HashSet::new();
     for c in &cases {
-        assert!(names.insert(c.name.clone()), "duplicate case name {}", c.name);
+        assert!(
+            names.insert(c.name.clone()),
+            "duplicate case name {}",
+            c.name
+        );
     }
     let base = std::env::temp_dir().join(format!("qtrain-hostile-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
