@@ -165,6 +165,45 @@ fn bit_exact_vgg_shaped_layer_cut_down() {
     run_case::<16, 1, 16>(&c, noisy(7));
 }
 
+#[test]
+fn back_to_back_layers_under_back_pressure_lose_nothing() {
+    // Layers queued in one input stream as a DMA sends them: the next layer's command is already
+    // waiting while the previous layer's final words sit in the output under back-pressure. The
+    // engine must finish the old layer's output before the new command resets the output unit.
+    let cases = [
+        make_case(11, 5, 19, 4, 4, 8, 4, false, 1),
+        make_case(12, 19, 7, 4, 4, 4, 2, true, 2),
+        make_case(13, 7, 70, 3, 5, 2, 3, false, 1),
+        make_case(14, 70, 4, 2, 2, 3, 1, false, 1),
+    ];
+    let input: Vec<u64> = cases.iter().flat_map(|c| c.input.clone()).collect();
+    let expect: Vec<u64> = cases.iter().flat_map(|c| c.expect.clone()).collect();
+    let cp = params(4, 64);
+    for c in &cases {
+        c.layer.validate(&cp).unwrap();
+    }
+    for seed in 0..6 {
+        let mut eng = ConvEngine::<4, 1, 4>::new(&cp).unwrap();
+        eng.connect_all();
+        check_all(&eng).unwrap();
+        let stim = Stimulus {
+            in_gap: [0.0, 0.2, 0.5][seed as usize % 3],
+            out_stall: [0.6, 0.85, 0.95][seed as usize / 2],
+            seed: 100 + seed,
+        };
+        let r = run(&mut eng, &input, expect.len(), stim, 2_000_000, None)
+            .unwrap_or_else(|e| panic!("back-to-back layers, {stim:?}: {e}"));
+        let mut at = 0;
+        for c in &cases {
+            let got = &r.out[at..at + c.expect.len()];
+            if let Some(m) = first_mismatch(&c.layer, got, &c.expect) {
+                panic!("back-to-back layers, {stim:?}, {:?}: {m}", c.layer);
+            }
+            at += c.expect.len();
+        }
+    }
+}
+
 /// Values of the engine's stream ports at each clock-low sample (the values the rising edge sees).
 #[derive(Default, Clone, Copy, Debug)]
 struct Sample {
@@ -393,11 +432,30 @@ fn verilog_exports_parses_and_lints() {
 /// block agrees with its Rust model.
 #[test]
 fn verilog_cosim_matches_golden() {
-    cosim(&make_case(21, 3, 20, 4, 4, 2, 2, true, 1), "c3_pool");
-    cosim(&make_case(22, 100, 33, 3, 4, 3, 3, false, 2), "c100_2img");
+    cosim(&[make_case(21, 3, 20, 4, 4, 2, 2, true, 1)], "c3_pool", 3);
+    cosim(
+        &[make_case(22, 100, 33, 3, 4, 3, 3, false, 2)],
+        "c100_2img",
+        3,
+    );
 }
 
-fn cosim(c: &Case, name: &str) {
+/// Layers queued back to back in one stream (as a DMA sends them) under heavy back-pressure
+/// (`out_ready` high one cycle in eight): the exported Verilog loses no word at a layer boundary.
+#[test]
+fn verilog_cosim_back_to_back_layers_under_back_pressure() {
+    let cases = [
+        make_case(31, 5, 19, 4, 4, 8, 4, false, 1),
+        make_case(32, 19, 7, 4, 4, 4, 2, true, 2),
+        make_case(33, 7, 70, 3, 5, 2, 3, false, 1),
+        make_case(34, 70, 4, 2, 2, 3, 1, false, 1),
+    ];
+    cosim(&cases, "back_to_back", 7);
+}
+
+/// Run `cases` back to back through the exported engine in Icarus; `out_ready` is high three cycles
+/// in four for `ready_mask` 3, else when `$random & ready_mask` is 0 (7: one cycle in eight).
+fn cosim(cases: &[Case], name: &str, ready_mask: u32) {
     let mut eng = qtrain_hdl::conv::DefaultConvEngine::new(&ConvParams::default()).unwrap();
     let v = eng.verilog().unwrap();
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -405,7 +463,9 @@ fn cosim(c: &Case, name: &str) {
         .join(name);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("engine.v"), &v).unwrap();
-    let hex: String = c.input.iter().map(|w| format!("{w:016x}\n")).collect();
+    let input: Vec<u64> = cases.iter().flat_map(|c| c.input.clone()).collect();
+    let n_expect: usize = cases.iter().map(|c| c.expect.len()).sum();
+    let hex: String = input.iter().map(|w| format!("{w:016x}\n")).collect();
     std::fs::write(dir.join("in.hex"), hex).unwrap();
     let tb = format!(
         r#"`timescale 1ns/1ps
@@ -429,7 +489,7 @@ module tb;
       in_valid = (i < {nin}) && (($random(seed) & 3) != 0);
       in_data = (i < {nin}) ? mem_in[i] : 64'd0;
       in_last = (i == {nin} - 1);
-      out_ready = (($random(seed) & 3) != 0);
+      out_ready = {ready};
       #3;
       if (out_valid && out_ready) begin $fwrite(fd, "%016x %0d\n", out_data, out_last); n_out = n_out + 1; end
       if (in_valid && in_ready) i = i + 1;
@@ -440,10 +500,15 @@ module tb;
   end
 endmodule
 "#,
-        nm = c.input.len() - 1,
-        nin = c.input.len(),
-        nout = c.expect.len(),
-        maxc = 200_000
+        nm = input.len() - 1,
+        nin = input.len(),
+        nout = n_expect,
+        maxc = 400_000,
+        ready = if ready_mask == 3 {
+            "(($random(seed) & 3) != 0)".to_string()
+        } else {
+            format!("(($random(seed) & {ready_mask}) == 0)")
+        }
     );
     std::fs::write(dir.join("tb.v"), tb).unwrap();
     let compiled = std::process::Command::new("iverilog")
@@ -490,12 +555,34 @@ endmodule
         got.push(u64::from_str_radix(w, 16).unwrap());
         lasts.push(f.next() == Some("1"));
     }
-    if let Some(m) = first_mismatch(&c.layer, &got, &c.expect) {
-        panic!("Verilog (Icarus) vs golden, first mismatch at {m}");
-    }
-    let per_img = c.layer.out_words();
-    for (i, &l) in lasts.iter().enumerate() {
-        assert_eq!(l, (i + 1) % per_img == 0, "{name}: last flag on word {i}");
+    assert_eq!(
+        got.len(),
+        n_expect,
+        "{name}: Verilog (Icarus) gave {} of {n_expect} output words",
+        got.len()
+    );
+    let mut at = 0;
+    for c in cases {
+        let (g, l) = (
+            &got[at..at + c.expect.len()],
+            &lasts[at..at + c.expect.len()],
+        );
+        if let Some(m) = first_mismatch(&c.layer, g, &c.expect) {
+            panic!(
+                "{name}: Verilog (Icarus) vs golden, {:?}: first mismatch at {m}",
+                c.layer
+            );
+        }
+        let per_img = c.layer.out_words();
+        for (i, &last) in l.iter().enumerate() {
+            assert_eq!(
+                last,
+                (i + 1) % per_img == 0,
+                "{name}: last flag on word {}",
+                at + i
+            );
+        }
+        at += c.expect.len();
     }
 }
 

@@ -2,7 +2,8 @@
 //! (`qtrain::exact::bitplanes` layout; channels ≥ C_out are zero) in one of two pixel buffers, and
 //! streams a full buffer out plane by plane, word by word, with `last` on the final word of each
 //! image. `freed` pulses when a buffer has been handed to the output register (the sequencer's
-//! credit); `busy` is high from the layer's start until its last word has left this unit.
+//! credit); `busy` is high from the layer's start until its last word has left this unit (been taken
+//! from the output register downstream, so a queued next layer cannot reset a word still waiting).
 
 use rust_hdl::prelude::*;
 
@@ -157,7 +158,9 @@ impl<const P: usize> Logic for OutputUnit<P> {
             }
         }
         self.o_valid.next = s.ov;
-        self.busy.next = s.busy;
+        // busy until the final word has left the output register (not merely entered it): the
+        // loader takes the next layer's command only then, and its start clears this unit.
+        self.busy.next = s.busy || s.ov;
     }
 
     fn connect(&mut self) {
@@ -261,7 +264,7 @@ always @(posedge clock) begin
 end
 always @(*) begin
     o_valid = ov;
-    busy = busy_r;
+    busy = busy_r || ov;
 end
 ",
             dec = verilog_decode(sz.p, sz.s),

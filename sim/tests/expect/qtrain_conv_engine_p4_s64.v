@@ -846,7 +846,7 @@ module qtrain_conv_engine$outu(clock,cmd,start,in_vals,in_valid,o_data,o_valid,o
     end
     always @(*) begin
         o_valid = ov;
-        busy = busy_r;
+        busy = busy_r || ov;
     end
 endmodule // qtrain_conv_engine$outu
 
