@@ -87,6 +87,41 @@ impl LfsrSpec {
         Ok(Self { width, taps })
     }
 
+    /// Whether this LFSR has maximal length: from any non-zero state it runs through all
+    /// `2^width − 1` non-zero states before repeating (what stochastic rounding's draws need).
+    ///
+    /// Checked algebraically, for any taps, not against a table: the feedback mask must fit the
+    /// width and have its top bit `width − 1` set (else the one-step map is singular and the state
+    /// collapses), and the one-step map `M` (a `width × width` matrix over GF(2), the companion matrix
+    /// of the feedback polynomial) must have order exactly `n = 2^width − 1`: `M^n = I` and
+    /// `M^(n/p) ≠ I` for every prime `p` dividing `n`. An order of `n` (odd) makes the polynomial
+    /// irreducible and primitive, i.e. the sequence maximal. Every XAPP052 entry ([`LfsrSpec::maximal`])
+    /// and [`DEFAULT_LFSR`] pass; the unit tests check the test against stepping for every mask of
+    /// widths 3..=10.
+    pub fn is_maximal(&self) -> bool {
+        if !(3..=32).contains(&self.width)
+            || self.taps > mask(self.width)
+            || (self.taps >> (self.width - 1)) & 1 == 0
+        {
+            return false;
+        }
+        let w = self.width as usize;
+        // Column k of M: the state e_k after one step.
+        let m: Vec<u64> = (0..w)
+            .map(|k| {
+                let mut s = 1u64 << k;
+                self.step(&mut s);
+                s
+            })
+            .collect();
+        let id: Vec<u64> = (0..w).map(|k| 1u64 << k).collect();
+        let n = (1u64 << w) - 1;
+        gf2_pow(&m, n) == id
+            && prime_factors(n)
+                .into_iter()
+                .all(|p| gf2_pow(&m, n / p) != id)
+    }
+
     /// One Galois step; returns the bit shifted out.
     #[inline]
     pub fn step(&self, state: &mut u64) -> bool {
@@ -152,6 +187,52 @@ impl LfsrSpec {
         }
         (next_rows, draw_rows)
     }
+}
+
+/// `a · v` for a GF(2) matrix given by its columns.
+fn gf2_apply(a: &[u64], v: u64) -> u64 {
+    a.iter()
+        .enumerate()
+        .filter(|(k, _)| (v >> k) & 1 == 1)
+        .fold(0, |acc, (_, c)| acc ^ c)
+}
+
+/// `a · b` (columns).
+fn gf2_mul(a: &[u64], b: &[u64]) -> Vec<u64> {
+    b.iter().map(|&c| gf2_apply(a, c)).collect()
+}
+
+/// `m^e` by squaring (columns).
+fn gf2_pow(m: &[u64], mut e: u64) -> Vec<u64> {
+    let mut acc: Vec<u64> = (0..m.len()).map(|k| 1u64 << k).collect();
+    let mut base = m.to_vec();
+    while e > 0 {
+        if e & 1 == 1 {
+            acc = gf2_mul(&acc, &base);
+        }
+        base = gf2_mul(&base, &base);
+        e >>= 1;
+    }
+    acc
+}
+
+/// The distinct prime factors of `n` (trial division; `n < 2^33` here).
+fn prime_factors(mut n: u64) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut p = 2;
+    while p * p <= n {
+        if n % p == 0 {
+            out.push(p);
+            while n % p == 0 {
+                n /= p;
+            }
+        }
+        p += 1;
+    }
+    if n > 1 {
+        out.push(n);
+    }
+    out
 }
 
 /// Apply a parity-of-AND mask list (from [`LfsrSpec::jump_masks`] / [`LfsrSpec::draw_masks`]).
@@ -226,6 +307,44 @@ mod tests {
         assert_eq!(LfsrSpec::maximal(32).unwrap(), DEFAULT_LFSR);
         assert!(LfsrSpec::maximal(2).is_err());
         assert!(LfsrSpec::maximal(33).is_err());
+    }
+
+    #[test]
+    fn maximality_test_agrees_with_stepping_and_the_table() {
+        for width in 3..=10u32 {
+            for taps in 0..=mask(width) {
+                let spec = LfsrSpec { width, taps };
+                let mut s = 1u64;
+                let mut period = 0u64;
+                loop {
+                    spec.step(&mut s);
+                    period += 1;
+                    if s == 1 || s == 0 || period > 1 << width {
+                        break;
+                    }
+                }
+                let maximal = s == 1 && period == (1 << width) - 1;
+                assert_eq!(spec.is_maximal(), maximal, "width {width} taps {taps:#x}");
+            }
+        }
+        for width in 3..=32 {
+            assert!(
+                LfsrSpec::maximal(width).unwrap().is_maximal(),
+                "XAPP052 {width}"
+            );
+        }
+        assert!(DEFAULT_LFSR.is_maximal());
+        for taps in [
+            0,
+            0x8020_0002,
+            0x0020_0003,
+            0x1_8020_0003,
+            0x8000_0000,
+            0xFFFF_FFFF,
+        ] {
+            assert!(!LfsrSpec { width: 32, taps }.is_maximal(), "{taps:#x}");
+        }
+        assert_eq!(prime_factors((1 << 32) - 1), [3, 5, 17, 257, 65537]);
     }
 
     #[test]

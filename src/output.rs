@@ -3,10 +3,16 @@
 //! import's run directory) is built in a temporary sibling and moved into place at the end, and an
 //! existing non-empty target is refused unless the user asked to overwrite it. A failure at any point
 //! leaves the target as it was and no temporary behind.
+//!
+//! File targets are checked before a run starts ([`target`]); a target that exists and is not a
+//! regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place, never renamed over; a
+//! symlink is followed, so the file it points to is replaced.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use crate::error::{QtrainError, Result};
+use crate::validate::Origin;
 
 /// A sibling of `path` with a process-unique suffix: same directory, so the final rename is atomic.
 fn sibling(path: &Path, what: &str) -> PathBuf {
@@ -17,24 +23,132 @@ fn sibling(path: &Path, what: &str) -> PathBuf {
     path.with_file_name(format!(".{name}.{what}-{}", std::process::id()))
 }
 
+/// Where an output goes, as checked by [`target`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The flag that named it (`--vcd`).
+    pub flag: String,
+    /// The path as given.
+    pub path: PathBuf,
+    /// The file to replace (symlinks followed).
+    resolved: PathBuf,
+    /// Write in place: the target exists and is not a regular file.
+    special: bool,
+}
+
+/// Check that `path` can take the output named by `flag` (a flag such as `--vcd`, or a description
+/// such as `metrics file`): not a directory, and its directory exists.
+pub fn target(flag: &str, path: &Path) -> Result<Target> {
+    let bad = |expected: String| Origin::Flag.invalid(flag, path.display(), expected);
+    let (resolved, special) = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(bad(
+                "a file to write, not a directory: name the file inside it".into(),
+            ))
+        }
+        Ok(m) => {
+            let r = std::fs::canonicalize(path).map_err(|e| QtrainError::io(path, e))?;
+            (r, !m.is_file())
+        }
+        Err(_) => (path.to_path_buf(), false),
+    };
+    if resolved.file_name().is_none() {
+        return Err(bad("a file name".into()));
+    }
+    if !special {
+        let dir = match resolved.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(bad(format!(
+                "a file in an existing directory; {} is not a directory",
+                dir.display()
+            )));
+        }
+    }
+    Ok(Target {
+        flag: flag.to_string(),
+        path: path.to_path_buf(),
+        resolved,
+        special,
+    })
+}
+
+/// An output being written: a temporary beside the target until [`OutFile::commit`].
+pub struct OutFile {
+    target: Target,
+    /// The temporary (None: written in place).
+    tmp: Option<PathBuf>,
+}
+
+impl OutFile {
+    /// Create the temporary (or open a special target) and return the file to write into.
+    pub fn create(target: &Target) -> Result<(Self, File)> {
+        if target.special {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target.resolved)
+                .map_err(|e| QtrainError::io(&target.path, e))?;
+            return Ok((
+                OutFile {
+                    target: target.clone(),
+                    tmp: None,
+                },
+                f,
+            ));
+        }
+        let tmp = sibling(&target.resolved, "tmp");
+        let _ = std::fs::remove_file(&tmp); // a leftover of a killed run with the same pid
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| QtrainError::io(&tmp, e))?;
+        Ok((
+            OutFile {
+                target: target.clone(),
+                tmp: Some(tmp),
+            },
+            f,
+        ))
+    }
+
+    /// Move the finished output into place.
+    pub fn commit(mut self) -> Result<()> {
+        if let Some(tmp) = self.tmp.take() {
+            if let Err(e) = std::fs::rename(&tmp, &self.target.resolved) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(QtrainError::io(&self.target.path, e));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OutFile {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Write `bytes` to `target` whole: temporary, then rename.
+pub fn write(target: &Target, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let (out, mut f) = OutFile::create(target)?;
+    f.write_all(bytes)
+        .and_then(|_| f.flush())
+        .map_err(|e| QtrainError::io(&target.path, e))?;
+    drop(f);
+    out.commit()
+}
+
 /// Write `bytes` to `path` via a temporary sibling and a rename: readers see the old file or the
 /// new one, never a torn one, and a failed write leaves the old file untouched.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path.is_dir() {
-        return Err(QtrainError::bad_data(
-            path,
-            "is a directory; give a file name to write",
-        ));
-    }
-    let tmp = sibling(path, "tmp");
-    if let Err(e) = std::fs::write(&tmp, bytes) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(QtrainError::io(path, e));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        QtrainError::io(path, e)
-    })
+    write(&target("output file", path)?, bytes)
 }
 
 /// Whether `dir` exists with anything in it (a broken symlink or a file counts as "something").
@@ -70,16 +184,32 @@ pub fn write_dir<T>(
             format!("already holds files; refusing to overwrite them (pass {flag} to replace it)"),
         ));
     }
+    // missing parents are created, and removed again if the output is not made
+    let mut created = None;
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        created = parent
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && std::fs::symlink_metadata(a).is_err())
+            .last()
+            .map(Path::to_path_buf);
         std::fs::create_dir_all(parent).map_err(|e| QtrainError::io(parent, e))?;
     }
+    let undo = |tmp: &Path| {
+        let _ = std::fs::remove_dir_all(tmp);
+        if let Some(c) = &created {
+            let _ = std::fs::remove_dir_all(c);
+        }
+    };
     let tmp = sibling(out, "tmp");
     let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir(&tmp).map_err(|e| QtrainError::io(out, e))?;
+    if let Err(e) = std::fs::create_dir(&tmp) {
+        undo(&tmp);
+        return Err(QtrainError::io(out, e));
+    }
     let value = match fill(&tmp) {
         Ok(v) => v,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
+            undo(&tmp);
             return Err(e);
         }
     };
@@ -133,6 +263,13 @@ mod tests {
         assert!(!out.join("b").exists());
         let names: Vec<_> = std::fs::read_dir(&base).unwrap().flatten().collect();
         assert_eq!(names.len(), 1, "a temporary was left behind");
+        // missing parents made for a failed output are removed again
+        let deep = base.join("a/b/model");
+        assert!(write_dir(&deep, false, "--overwrite", |d| {
+            Err::<(), _>(QtrainError::bad_data(d, "boom"))
+        })
+        .is_err());
+        assert!(!base.join("a").exists());
         // overwrite replaces as a whole
         write_dir(&out, true, "--overwrite", |d| {
             write_file(&d.join("b"), b"2")
@@ -140,5 +277,40 @@ mod tests {
         .unwrap();
         assert!(!out.join("a").exists() && out.join("b").exists());
         let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
+    fn outputs_replace_whole_files_or_nothing() {
+        let d = std::env::temp_dir().join(format!("qtrain-sim-outputs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join("r.json");
+        std::fs::write(&p, "old").unwrap();
+        let t = target("--json", &p).unwrap();
+        // dropped before commit: the old file stays, no temporary is left
+        let (out, _f) = OutFile::create(&t).unwrap();
+        drop(out);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1);
+        write(&t, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1);
+        let e = target("--json", &d).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--json ") && e.contains("not a directory"),
+            "{e}"
+        );
+        let e = target("--vcd", &d.join("nope/x.vcd"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("nope") && e.contains("is not a directory"),
+            "{e}"
+        );
+        // special files are written in place, never replaced
+        let t = target("--json", Path::new("/dev/null")).unwrap();
+        write(&t, b"x").unwrap();
+        assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+        let _ = std::fs::remove_dir_all(&d);
     }
 }

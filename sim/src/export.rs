@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use qtrain::exact::accel::{
     conv_transaction, counter, counters_transaction, status_word, update_response,
     update_transaction, COUNTER_WORDS,
@@ -29,6 +29,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::driver::calibrate;
+use crate::shapes::Use;
 
 /// What an export wrote.
 #[derive(Debug)]
@@ -317,65 +318,55 @@ endmodule
     )
 }
 
-fn write(dir: &Path, name: &str, text: &str, files: &mut Vec<PathBuf>) -> Result<()> {
-    let p = dir.join(name);
-    std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
-    files.push(p);
-    Ok(())
-}
-
-/// Export everything into `dir` for the configuration `hw`.
-pub fn export(dir: &Path, hw: &HwConfig) -> Result<Exported> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let conv_v = match (hw.conv.pe, hw.conv.simd) {
-        (16, 64) => ConvEngine::<16, 1, 16>::new(&hw.conv)?.verilog(),
-        (4, 64) => ConvEngine::<4, 1, 4>::new(&hw.conv)?.verilog(),
-        // Export only (the large configuration of bitstreams/reports/xc7-utilisation.md).
-        (32, 64) => ConvEngine::<32, 1, 32>::new(&hw.conv)?.verilog(),
-        (p, s) => {
-            bail!("export is built for conv (pe, simd) = (16, 64), (4, 64) or (32, 64), not ({p}, {s})")
-        }
-    }
-    .map_err(|e| anyhow::anyhow!("conv engine Verilog: {e}"))?;
+/// The Verilog of `hw`'s accelerator top, conv engine and update unit, in that order; errors name
+/// the fields when `hw` is not one of the shapes this binary instantiates ([`crate::shapes`]).
+pub fn verilog(hw: &HwConfig) -> Result<[String; 3]> {
+    crate::shapes::check(hw, &qtrain::validate::Origin::Flag, Use::Export)?;
     let u = &hw.update;
-    let accel_v = match (hw.conv.pe, hw.conv.simd, u.lanes, u.w_format.total_bits, u.u_format.total_bits) {
-        (16, 64, 16, 16, 8) => AccelTop::<16, 1, 16, 16, 16, 8>::new(hw)?.verilog(),
-        (4, 64, 16, 16, 8) => AccelTop::<4, 1, 4, 16, 16, 8>::new(hw)?.verilog(),
-        (p, s, l, w, b) => bail!(
-            "export is built for the top with conv (pe, simd) = (16, 64) or (4, 64) and a 16-lane 16/8-bit update unit, not ({p}, {s}) and {l} lanes, {w}/{b} bits"
+    // One arm per exported shape of `crate::shapes` (CONV_SHAPES, UPDATE_SHAPE).
+    let shape = (
+        hw.conv.pe,
+        hw.conv.simd,
+        u.lanes,
+        u.w_format.total_bits,
+        u.u_format.total_bits,
+    );
+    let (accel_v, conv_v) = match shape {
+        (16, 64, 16, 16, 8) => (
+            AccelTop::<16, 1, 16, 16, 16, 8>::new(hw)?.verilog(),
+            ConvEngine::<16, 1, 16>::new(&hw.conv)?.verilog(),
         ),
-    }
-    .map_err(|e| anyhow::anyhow!("accelerator top Verilog: {e}"))?;
-    let update_v = match (u.lanes, u.w_format.total_bits, u.u_format.total_bits) {
-        (16, 16, 8) => update_unit_verilog::<16, 16, 8>(u)?,
-        (l, w, b) => bail!(
-            "export is built for the update unit with 16 lanes, 16-bit w and 8-bit u, not {l} lanes, {w}-bit w, {b}-bit u"
+        (4, 64, 16, 16, 8) => (
+            AccelTop::<4, 1, 4, 16, 16, 8>::new(hw)?.verilog(),
+            ConvEngine::<4, 1, 4>::new(&hw.conv)?.verilog(),
+        ),
+        // The large configuration of bitstreams/reports/xc7-utilisation.md.
+        (32, 64, 16, 16, 8) => (
+            AccelTop::<32, 1, 32, 16, 16, 8>::new(hw)?.verilog(),
+            ConvEngine::<32, 1, 32>::new(&hw.conv)?.verilog(),
+        ),
+        (p, s, l, w, b) => bail!(
+            "internal: crate::shapes lists conv ({p}, {s}) with a {l}-lane {w}/{b}-bit update unit for \
+             export, but export.rs does not instantiate it"
         ),
     };
+    let accel_v = accel_v.map_err(|e| anyhow::anyhow!("accelerator top Verilog: {e}"))?;
+    let conv_v = conv_v.map_err(|e| anyhow::anyhow!("conv engine Verilog: {e}"))?;
+    let update_v = update_unit_verilog::<16, 16, 8>(u)?;
+    Ok([accel_v, conv_v, update_v])
+}
+
+/// Export everything for the configuration `hw` into `dir`, all or nothing: every file is generated
+/// in memory, written into a temporary sibling of `dir` and moved into place only when complete
+/// (`qtrain::output::write_dir`). An existing non-empty `dir` is refused unless `overwrite`, and then
+/// replaced only once the new export is complete; a failure leaves `dir` as it was and no
+/// temporary behind.
+pub fn export(dir: &Path, hw: &HwConfig, overwrite: bool) -> Result<Exported> {
+    let [accel_v, conv_v, update_v] = verilog(hw)?;
+    let u = &hw.update;
     let (vin, vout) = conv_vectors(2017)?;
     let l = vector_layer();
     let av = accel_vectors(u, 2017)?;
-    let mut files = Vec::new();
-    write(dir, &format!("{ACCEL_TOP}.v"), &accel_v, &mut files)?;
-    write(dir, &format!("{VERILOG_TOP}.v"), &conv_v, &mut files)?;
-    write(dir, &format!("{UPDATE_TOP}.v"), &update_v, &mut files)?;
-    write(
-        dir,
-        "params.toml",
-        &format!(
-            "# Hardware configuration the Verilog in this directory was generated from (qtrain HwConfig).\n{}",
-            toml::to_string(hw)?
-        ),
-        &mut files,
-    )?;
-    write(dir, "conv_in.hex", &hex(&vin), &mut files)?;
-    write(dir, "conv_out.hex", &hex(&vout), &mut files)?;
-    write(
-        dir,
-        "tb_conv.v",
-        &conv_testbench(vin.len(), vout.len(), l.out_words()),
-        &mut files,
-    )?;
     let ain: Vec<u64> = av.transactions.concat();
     let mut ain_last = String::new();
     for tx in &av.transactions {
@@ -389,18 +380,41 @@ pub fn export(dir: &Path, hw: &HwConfig) -> Result<Exported> {
         .iter()
         .map(|&(_, last, cmp)| format!("{}\n", (cmp as u8) << 1 | last as u8))
         .collect();
-    write(dir, "accel_in.hex", &hex(&ain), &mut files)?;
-    write(dir, "accel_in_last.hex", &ain_last, &mut files)?;
-    write(dir, "accel_out.hex", &hex(&aout), &mut files)?;
-    write(dir, "accel_out_flags.hex", &flags, &mut files)?;
-    write(
-        dir,
-        "tb_accel.v",
-        &accel_testbench(ain.len(), aout.len()),
-        &mut files,
-    )?;
+    let contents: Vec<(String, String)> = vec![
+        (format!("{ACCEL_TOP}.v"), accel_v),
+        (format!("{VERILOG_TOP}.v"), conv_v),
+        (format!("{UPDATE_TOP}.v"), update_v),
+        (
+            "params.toml".into(),
+            format!(
+                "# Hardware configuration the Verilog in this directory was generated from (qtrain HwConfig).\n{}",
+                toml::to_string(hw)?
+            ),
+        ),
+        ("conv_in.hex".into(), hex(&vin)),
+        ("conv_out.hex".into(), hex(&vout)),
+        (
+            "tb_conv.v".into(),
+            conv_testbench(vin.len(), vout.len(), l.out_words()),
+        ),
+        ("accel_in.hex".into(), hex(&ain)),
+        ("accel_in_last.hex".into(), ain_last),
+        ("accel_out.hex".into(), hex(&aout)),
+        ("accel_out_flags.hex".into(), flags),
+        (
+            "tb_accel.v".into(),
+            accel_testbench(ain.len(), aout.len()),
+        ),
+    ];
+    qtrain::output::write_dir(dir, overwrite, "--overwrite", |tmp| {
+        for (name, text) in &contents {
+            let p = tmp.join(name);
+            std::fs::write(&p, text).map_err(|e| qtrain::QtrainError::io(&p, e))?;
+        }
+        Ok(())
+    })?;
     Ok(Exported {
-        files,
+        files: contents.iter().map(|(n, _)| dir.join(n)).collect(),
         conv_in_words: vin.len(),
         conv_out_words: vout.len(),
         accel_in_words: ain.len(),

@@ -31,8 +31,8 @@ use crate::rtl_backend::{RtlDevice, RtlTarget};
 use crate::stream::{StreamDevice, Traffic};
 
 /// The update unit configuration instantiated in this binary (rust-hdl fixes it at compile time):
-/// lanes, `w_format` bits, `u_format` bits.
-pub const RTL_UPDATE: (usize, u32, u32) = (16, 16, 8);
+/// lanes, `w_format` bits, `u_format` bits ([`crate::shapes::UPDATE_SHAPE`]).
+pub const RTL_UPDATE: (usize, u32, u32) = crate::shapes::UPDATE_SHAPE;
 
 /// Deliberately corrupt one weight on its way back from the update unit (a flipped bit on the bus):
 /// what the comparison must catch. Used by the tests and the hidden `--corrupt-update` flag.

@@ -15,5 +15,6 @@ pub mod plan;
 pub mod report;
 pub mod resnet;
 pub mod rtl_backend;
+pub mod shapes;
 pub mod stream;
 pub mod trained;

@@ -5,8 +5,8 @@
 //! the top's transactions (`qtrain::exact::accel`: header word + payload).
 //!
 //! rust-hdl fixes P, S and the update unit's shape as const generics, so the configurations a binary
-//! can simulate are the ones instantiated here (as `sim export` does): conv `P=16, S=64` (the
-//! default) or `P=4, S=64` (small, for fast checks), each with the 16-lane, 16-bit w / 8-bit u
+//! can simulate are the ones instantiated here, listed once in [`crate::shapes`]: conv `P=16, S=64`
+//! (the default) or `P=4, S=64` (small, for fast checks), each with the 16-lane, 16-bit w / 8-bit u
 //! update unit.
 //!
 //! [`RtlTarget::Engine`] is a faster stand-in: the bare conv engine behind a host-side shim that
@@ -25,6 +25,7 @@ use qtrain_hdl::accel::AccelTop;
 use qtrain_hdl::conv::ConvEngine;
 
 use crate::error::SimError;
+use crate::shapes::Use;
 use crate::stream::{StreamDevice, Traffic, Transfer};
 
 /// Anything the runner can drive (one impl per instantiated top configuration).
@@ -125,7 +126,16 @@ impl RtlDevice {
         traffic: Traffic,
         idle_limit: u64,
     ) -> Result<Self, SimError> {
+        crate::shapes::check(
+            hw,
+            &qtrain::validate::Origin::Flag,
+            match target {
+                RtlTarget::Engine => Use::RtlEngine,
+                RtlTarget::Top => Use::RtlTop,
+            },
+        )?;
         let u = &hw.update;
+        // One arm per rtl shape of `crate::shapes` (CONV_SHAPES with `rtl`, UPDATE_SHAPE).
         let top: Box<dyn Top> = match (
             target,
             hw.conv.pe,
@@ -142,9 +152,8 @@ impl RtlDevice {
             (RtlTarget::Top, 4, 64, 16, 16, 8) => Box::new(AccelTop::<4, 1, 4, 16, 16, 8>::new(hw)?),
             (_, p, s, l, w, b) => {
                 return Err(SimError::Protocol(format!(
-                    "the rtl backend is built for (pe, simd) = (16, 64) or (4, 64) with a 16-lane 16/8-bit \
-                     update unit, not ({p}, {s}) with {l} lanes, {w}/{b} bits; \
-                     use --backend model for other configurations"
+                    "internal: crate::shapes lists ({p}, {s}) with {l} lanes, {w}/{b} bits for the rtl \
+                     backend, but rtl_backend.rs does not instantiate it"
                 )))
             }
         };

@@ -18,7 +18,7 @@ use qtrain::exact::pack;
 use qtrain::exact::requant::{BnFloat, Requant};
 use qtrain::layers::ParamKind;
 use qtrain::models::Net;
-use qtrain::train::export::{import, read_manifest};
+use qtrain::train::export::{import, read_manifest, Manifest};
 
 use crate::driver::LayerParams;
 use crate::plan::NetPlan;
@@ -50,9 +50,18 @@ fn percentile_999(v: &[f32]) -> f64 {
 }
 
 impl TrainedModel {
-    /// Load an exported model (`qtrain export` directory) for `plan`, calibrating activation scales
-    /// on `calib` (raw CIFAR images, planar RGB).
-    pub fn load(dir: &Path, plan: &NetPlan, width: f64, calib: &[Vec<u8>]) -> Result<Self> {
+    /// Read and check an exported model's manifest before anything is loaded: `dir` must be a
+    /// `qtrain export` directory whose manifest (`net` bounded by `read_manifest`) is the network
+    /// `plan` runs at `width`.
+    pub fn manifest(dir: &Path, plan: &NetPlan, width: f64) -> Result<Manifest> {
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => bail!(
+                "--weights {}: not a directory (expected a `qtrain export` directory)",
+                dir.display()
+            ),
+            Err(e) => bail!("--weights {}: {e}", dir.display()),
+        }
         let m = read_manifest(dir)?.with_context(|| {
             format!(
                 "{}: no manifest.json (write one with `qtrain export`)",
@@ -68,6 +77,13 @@ impl TrainedModel {
                 plan.net
             );
         }
+        Ok(m)
+    }
+
+    /// Load an exported model (`qtrain export` directory, its manifest `m` from
+    /// [`TrainedModel::manifest`]) for `plan`, calibrating activation scales on `calib` (raw CIFAR
+    /// images, planar RGB).
+    pub fn load(dir: &Path, m: &Manifest, plan: &NetPlan, calib: &[Vec<u8>]) -> Result<Self> {
         let mut net = Net::<f32>::new(m.net, 0);
         import(&mut net, dir)?;
         let host_from = net

@@ -193,11 +193,17 @@ fn bad_input_gets_a_clear_error() {
             vec!["--net", "alexnet"],
             "unknown or unsupported net 'alexnet'",
         ),
-        (vec!["--width=-1"], "--width must be a positive number"),
-        (vec!["--act-bits", "9"], "--act-bits 9 is outside"),
+        (
+            vec!["--width=-1"],
+            "--width -1: expected a number in (0, 64]",
+        ),
+        (
+            vec!["--act-bits", "9"],
+            "--act-bits 9: expected an integer in 1..=8",
+        ),
         (
             vec!["--input-gap", "1.5"],
-            "--input-gap 1.5 must be a probability",
+            "--input-gap 1.5: expected a probability in [0, 1)",
         ),
         (vec!["--hw", "/nonexistent/hw.toml"], "/nonexistent/hw.toml"),
     ] {
@@ -406,6 +412,7 @@ fn expect_small_engine_verilog() {
     let hw = tmp("small.toml");
     std::fs::write(&hw, "[conv]\npe = 4\nsimd = 64\n").unwrap();
     let dir = tmp("export-small");
+    let _ = std::fs::remove_dir_all(&dir);
     let out = sim()
         .args(["export", "--hw"])
         .arg(&hw)

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{QtrainError, Result};
+use crate::error::Result;
+use crate::validate::{self, Origin};
 
 /// Folding and buffer sizes of the XNOR-popcount conv engine.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,36 +49,67 @@ impl ConvParams {
         self.line_row_words
     }
 
-    /// Check every field's range.
+    /// Check every field against what the conv engine's RTL can be built with (the errors name
+    /// `conv.FIELD`, the value and the allowed range; no origin: see [`ConvParams::validate_at`]).
     pub fn validate(&self) -> Result<()> {
-        let bad = |field: &str, msg: String| {
-            Err(QtrainError::Config {
-                field: format!("conv.{field}"),
-                msg,
-            })
-        };
-        if self.pe == 0 || self.pe > 256 {
-            return bad("pe", format!("{} is outside 1..=256", self.pe));
+        self.validate_at(&Origin::Flag)
+    }
+
+    /// [`ConvParams::validate`] for values read from `origin` (a hardware TOML file). The limits are
+    /// the RTL's (`qtrain_hdl::conv::engine`), so a configuration that passes can be generated and a
+    /// model-backend run never reports figures of hardware no one can build:
+    /// * `pe`: a power of two in 1..=64 (the PE array's channel folding);
+    /// * `simd`: a multiple of 64 in 64..=1024 (the engine works on whole 64-bit stream words,
+    ///   S = 64·SW lanes);
+    /// * `max_act_bits` 1..=8, `max_h`, `max_w` 1..=64, `max_c_in`, `max_c_out` 1..=1024 (the widths
+    ///   of the command word's fields);
+    /// * `line_row_words` 1..=16383 and the weight and window buffers within 16 address bits.
+    pub fn validate_at(&self, origin: &Origin) -> Result<()> {
+        let name = |f: &str| format!("conv.{f}");
+        if !(self.pe.is_power_of_two() && self.pe <= 64) {
+            return Err(origin.invalid(
+                name("pe"),
+                self.pe,
+                "a power of two in 1..=64 (PEs of the conv engine's RTL)",
+            ));
         }
-        if self.simd == 0 || self.simd > 1024 {
-            return bad("simd", format!("{} is outside 1..=1024", self.simd));
+        if self.simd == 0 || self.simd % 64 != 0 || self.simd > 1024 {
+            return Err(origin.invalid(
+                name("simd"),
+                self.simd,
+                "a multiple of 64 in 64..=1024 (the engine's lanes are whole 64-bit stream words)",
+            ));
         }
-        if !(1..=8).contains(&self.max_act_bits) {
-            return bad(
-                "max_act_bits",
-                format!("{} is outside 1..=8", self.max_act_bits),
-            );
-        }
-        for (f, v) in [
-            ("max_h", self.max_h),
-            ("max_w", self.max_w),
-            ("max_c_in", self.max_c_in),
-            ("max_c_out", self.max_c_out),
-            ("line_row_words", self.line_row_words),
-        ] {
-            if v == 0 || v > 4096 {
-                return bad(f, format!("{v} is outside 1..=4096"));
-            }
+        validate::count(
+            origin,
+            &name("max_act_bits"),
+            self.max_act_bits as usize,
+            1..=8,
+        )?;
+        validate::count(origin, &name("max_h"), self.max_h, 1..=64)?;
+        validate::count(origin, &name("max_w"), self.max_w, 1..=64)?;
+        validate::count(origin, &name("max_c_in"), self.max_c_in, 1..=1024)?;
+        validate::count(origin, &name("max_c_out"), self.max_c_out, 1..=1024)?;
+        validate::count(
+            origin,
+            &name("line_row_words"),
+            self.line_row_words,
+            1..=16383,
+        )?;
+        // The weight buffer holds ceil(C_out/P) · ceil(9·C_in/S) chunks a PE, the window buffer two
+        // banks of A·ceil(9·C_in/S) chunks of S/64 words; both are addressed with 16 bits.
+        let sf = (9 * self.max_c_in).div_ceil(self.simd);
+        let rows = self.max_c_out.div_ceil(self.pe) * sf;
+        if rows > 65535 {
+            return Err(origin.invalid(
+                name("max_c_out"),
+                self.max_c_out,
+                format!(
+                    "ceil(max_c_out / pe) · ceil(9 · max_c_in / simd) ≤ 65535 weight-buffer rows \
+                     (16 address bits); with pe = {}, simd = {}, max_c_in = {} it is {rows}",
+                    self.pe, self.simd, self.max_c_in
+                ),
+            ));
         }
         Ok(())
     }

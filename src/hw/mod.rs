@@ -13,6 +13,7 @@ pub use conv_params::ConvParams;
 pub use update_params::UpdateParams;
 
 use crate::error::{QtrainError, Result};
+use crate::validate::{self, Origin};
 
 /// The whole accelerator's configuration (`--hw FILE`, TOML).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,27 +37,36 @@ impl Default for HwConfig {
     }
 }
 
+/// Highest accelerator clock a configuration may state, in MHz.
+pub const MAX_CLOCK_MHZ: f64 = 10_000.0;
+
 impl HwConfig {
-    /// Parse and validate a TOML file; errors name the file and the field.
+    /// Parse and validate a TOML file. Every error names the file; a value out of range also names
+    /// the field (`conv.pe`, `update.lfsr.taps`), the value and what is allowed; a syntax error,
+    /// an unknown field or a wrong type names the line and the key (the TOML parser's report).
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| QtrainError::io(path, e))?;
-        let cfg: HwConfig = toml::from_str(&text)
-            .map_err(|e| QtrainError::bad_data(path, format!("bad hardware TOML: {e}")))?;
-        cfg.validate()
-            .map_err(|e| QtrainError::bad_data(path, e.to_string()))?;
+        let cfg: HwConfig = toml::from_str(&text).map_err(|e| {
+            QtrainError::bad_data(
+                path,
+                format!("bad hardware TOML: {}", e.to_string().trim_end()),
+            )
+        })?;
+        cfg.validate_at(&Origin::file(path))?;
         Ok(cfg)
     }
 
-    /// Check every parameter's range.
+    /// Check every parameter against what the RTL can build (see [`ConvParams::validate_at`],
+    /// [`UpdateParams::validate_at`]); errors name the field.
     pub fn validate(&self) -> Result<()> {
-        if !(self.clock_mhz.is_finite() && self.clock_mhz > 0.0) {
-            return Err(QtrainError::Config {
-                field: "clock_mhz".into(),
-                msg: format!("must be a positive number, got {}", self.clock_mhz),
-            });
-        }
-        self.conv.validate()?;
-        self.update.validate()
+        self.validate_at(&Origin::Flag)
+    }
+
+    /// [`HwConfig::validate`] for a configuration read from `origin`.
+    pub fn validate_at(&self, origin: &Origin) -> Result<()> {
+        validate::positive(origin, "clock_mhz", self.clock_mhz, 0.0, MAX_CLOCK_MHZ)?;
+        self.conv.validate_at(origin)?;
+        self.update.validate_at(origin)
     }
 }
 
@@ -79,6 +89,35 @@ mod tests {
         assert!(e.contains("bad.toml") && e.contains("bogus"), "{e}");
         std::fs::write(&p, "clock_mhz = -1.0\n").unwrap();
         let e = HwConfig::load(&p).unwrap_err().to_string();
-        assert!(e.contains("clock_mhz"), "{e}");
+        assert!(e.contains("bad.toml: clock_mhz = -1"), "{e}");
+        for (text, needle) in [
+            ("[conv]\npe = 3\n", "conv.pe = 3: expected a power of two"),
+            (
+                "[conv]\nsimd = 96\n",
+                "conv.simd = 96: expected a multiple of 64",
+            ),
+            (
+                "[conv]\nmax_h = 65\n",
+                "conv.max_h = 65: expected an integer in 1..=64",
+            ),
+            ("[update]\nlanes = 3\n", "update.lanes = 3"),
+            (
+                "[update.lfsr]\nwidth = 32\ntaps = 0\n",
+                "update.lfsr.taps = 0x0",
+            ),
+            (
+                "[update.lfsr]\nwidth = 16\ntaps = 0x80200003\n",
+                "update.lfsr.taps = 0x80200003",
+            ),
+            (
+                "[update.lfsr]\nwidth = 32\ntaps = 0x80200002\n",
+                "maximal-length",
+            ),
+        ] {
+            std::fs::write(&p, text).unwrap();
+            let e = HwConfig::load(&p).unwrap_err().to_string();
+            assert!(e.contains("bad.toml") && e.contains(needle), "{text}: {e}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -3,9 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{QtrainError, Result};
+use crate::error::Result;
 use crate::fixed::FixedFormat;
 use crate::lfsr::LfsrSpec;
+use crate::validate::{self, Origin};
 
 /// Shape and formats of the update unit. Limits (checked by [`UpdateParams::validate`]) come from the
 /// hardware: lanes divide 64 (sign packing), both formats signed, `w` ≤ 24 bits with ±1 representable
@@ -39,55 +40,106 @@ impl Default for UpdateParams {
 }
 
 impl UpdateParams {
-    /// Check every field's range.
+    /// Check every field's range (the errors name `update.FIELD`; no origin: see
+    /// [`UpdateParams::validate_at`]).
     pub fn validate(&self) -> Result<()> {
-        let bad = |field: &str, msg: String| {
-            Err(QtrainError::Config {
-                field: format!("update.{field}"),
-                msg,
-            })
-        };
+        self.validate_at(&Origin::Flag)
+    }
+
+    /// [`UpdateParams::validate`] for values read from `origin` (a hardware TOML file): the limits of
+    /// the type's doc, plus an LFSR that can drive stochastic rounding — `lfsr.width` in 3..=32 and
+    /// ≥ `sr_bits`, `lfsr.taps` a maximal-length feedback mask of that width
+    /// ([`LfsrSpec::is_maximal`]: fits the width, top bit set, period `2^width − 1`). Taps of 0 would
+    /// round without randomness; taps wider than the LFSR leak state bits the hardware does not hold.
+    pub fn validate_at(&self, origin: &Origin) -> Result<()> {
+        let name = |f: &str| format!("update.{f}");
         if self.lanes == 0 || self.lanes > 64 || 64 % self.lanes != 0 {
-            return bad(
-                "lanes",
-                format!(
-                    "{} must divide 64 (the sign packer fills 64-bit words a beat at a time)",
-                    self.lanes
-                ),
-            );
+            return Err(origin.invalid(
+                name("lanes"),
+                self.lanes,
+                "a divisor of 64: 1, 2, 4, 8, 16, 32 or 64 (the sign packer fills 64-bit words a beat at a time)",
+            ));
         }
-        self.w_format.validate()?;
-        self.u_format.validate()?;
         let (w, u) = (self.w_format, self.u_format);
-        if !w.signed || !u.signed || w.total_bits > 24 || w.frac_bits + 2 > w.total_bits {
-            return bad(
-                "w_format",
-                format!("{w} must be signed, ≤ 24 bits, with ±1 representable"),
-            );
+        for (f, fmt) in [("w_format", w), ("u_format", u)] {
+            if !fmt.signed {
+                return Err(origin.invalid(
+                    name(&format!("{f}.signed")),
+                    fmt.signed,
+                    "true (the update unit's weights and steps are two's complement)",
+                ));
+            }
         }
-        if u.frac_bits > w.frac_bits || u.total_bits + (w.frac_bits - u.frac_bits) > 28 {
-            return bad(
-                "u_format",
+        validate::count(
+            origin,
+            &name("w_format.total_bits"),
+            w.total_bits as usize,
+            2..=24,
+        )?;
+        if w.frac_bits + 2 > w.total_bits {
+            return Err(origin.invalid(
+                name("w_format.frac_bits"),
+                w.frac_bits,
                 format!(
-                    "{u} must be signed, have ≤ {} fraction bits and fit 28 bits once aligned",
+                    "at most total_bits − 2 = {} (±1 must be representable on the binary grid)",
+                    w.total_bits - 2
+                ),
+            ));
+        }
+        validate::count(
+            origin,
+            &name("u_format.total_bits"),
+            u.total_bits as usize,
+            2..=28,
+        )?;
+        if u.frac_bits > w.frac_bits || u.total_bits + (w.frac_bits - u.frac_bits) > 28 {
+            return Err(origin.invalid(
+                name("u_format.frac_bits"),
+                u.frac_bits,
+                format!(
+                    "at most w_format.frac_bits = {} and total_bits + (w_format.frac_bits − frac_bits) ≤ 28 \
+                     (the step is aligned to w by a left shift inside 28 bits)",
                     w.frac_bits
                 ),
-            );
+            ));
         }
-        if !(1..=16).contains(&self.sr_bits) || self.sr_bits + w.total_bits > 32 {
-            return bad(
-                "sr_bits",
+        let sr_hi = 16.min(32 - w.total_bits);
+        validate::count(origin, &name("sr_bits"), self.sr_bits as usize, 1..=sr_hi as usize)
+            .map_err(|_| {
+                origin.invalid(
+                    name("sr_bits"),
+                    self.sr_bits,
+                    format!(
+                        "an integer in 1..={sr_hi} (≤ 16, and w_format.total_bits + sr_bits ≤ 32: the SR comparison's width)"
+                    ),
+                )
+            })?;
+        let lw = self.lfsr.width;
+        if !(3..=32).contains(&lw) || lw < self.sr_bits {
+            return Err(origin.invalid(
+                name("lfsr.width"),
+                lw,
                 format!(
-                    "{} is outside 1..=16 or w_format bits + sr_bits > 32",
+                    "an integer in {}..=32 (3..=32 and ≥ sr_bits = {}: a draw is sr_bits successive output bits)",
+                    self.sr_bits.max(3),
                     self.sr_bits
                 ),
-            );
+            ));
         }
-        if !(3..=32).contains(&self.lfsr.width) || self.sr_bits > self.lfsr.width {
-            return bad(
-                "lfsr.width",
-                format!("{} must be in 3..=32 and ≥ sr_bits", self.lfsr.width),
-            );
+        if !self.lfsr.is_maximal() {
+            let table = LfsrSpec::maximal(lw)?;
+            return Err(origin.invalid(
+                name("lfsr.taps"),
+                format!("{:#x}", self.lfsr.taps),
+                format!(
+                    "a maximal-length Galois feedback mask for a {lw}-bit LFSR: non-zero, only bits 0..={}, \
+                     bit {} set, period 2^{lw} − 1 (e.g. XAPP052's {:#x}{})",
+                    lw - 1,
+                    lw - 1,
+                    table.taps,
+                    if lw == 32 { ", the default" } else { "" }
+                ),
+            ));
         }
         Ok(())
     }
