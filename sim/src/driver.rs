@@ -302,6 +302,37 @@ pub fn run_engine_layer(
     Ok((report, hw_out))
 }
 
+/// What the host sent and received through the top's transactions (headers not counted as payload),
+/// to check the top's counters against ([`check_counters`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostTally {
+    /// Conv payload words sent.
+    pub conv_payload: u64,
+    /// Conv response words received.
+    pub conv_received: u64,
+    /// Update payload words sent (command words included).
+    pub update_payload: u64,
+    /// Update response words received (status words included).
+    pub update_received: u64,
+    /// Transactions sent (before the counters read).
+    pub transactions: u64,
+}
+
+impl HostTally {
+    /// Count a conv transaction of `input` words (header included) and its `received` words.
+    pub fn conv(&mut self, input: usize, received: usize) {
+        self.conv_payload += input as u64 - 1;
+        self.conv_received += received as u64;
+        self.transactions += 1;
+    }
+    /// Count an update transaction of `input` words (header included) and its `received` words.
+    pub fn update(&mut self, input: usize, received: usize) {
+        self.update_payload += input as u64 - 1;
+        self.update_received += received as u64;
+        self.transactions += 1;
+    }
+}
+
 /// Read the top's counters with a read-counters transaction and check them against what the host
 /// sent and received over the run (`layers`, merged over batches): conv payload words in = the
 /// layers' words in less one header each, conv words out = the words the host received, headers
@@ -310,6 +341,26 @@ pub fn run_engine_layer(
 pub fn read_counters(
     device: &mut dyn StreamDevice,
     layers: &[LayerReport],
+) -> Result<TopCounters, SimError> {
+    let transactions: usize = layers.iter().map(|l| l.transactions).sum();
+    let sent = layers.iter().map(|l| l.words_in).sum::<usize>() - transactions;
+    let received: usize = layers.iter().map(|l| l.words_out).sum();
+    check_counters(
+        device,
+        &HostTally {
+            conv_payload: sent as u64,
+            conv_received: received as u64,
+            transactions: transactions as u64,
+            ..HostTally::default()
+        },
+    )
+}
+
+/// Read the top's counters and check them against `host`: words in and out of each block, headers
+/// taken (the host's transactions plus this read), no error responses, no update command error.
+pub fn check_counters(
+    device: &mut dyn StreamDevice,
+    host: &HostTally,
 ) -> Result<TopCounters, SimError> {
     let t = device.transfer(&counters_transaction(), COUNTER_WORDS)?;
     if t.lasts != [COUNTER_WORDS - 1] {
@@ -320,9 +371,6 @@ pub fn read_counters(
         )));
     }
     let c = Counters::parse(&t.output)?;
-    let transactions: usize = layers.iter().map(|l| l.transactions).sum();
-    let sent = layers.iter().map(|l| l.words_in).sum::<usize>() - transactions;
-    let received: usize = layers.iter().map(|l| l.words_out).sum();
     let report = TopCounters {
         conv_busy_cycles: c.conv_busy,
         conv_words_in: c.conv_in,
@@ -332,23 +380,44 @@ pub fn read_counters(
         update_words_out: c.update_out,
         transactions: c.transactions,
         errors: c.errors,
-        host_conv_payload_words: sent as u64,
-        host_words_received: received as u64,
-        host_transactions: transactions as u64 + 1,
+        host_conv_payload_words: host.conv_payload,
+        host_words_received: host.conv_received,
+        host_update_payload_words: host.update_payload,
+        host_update_words_received: host.update_received,
+        host_transactions: host.transactions + 1,
     };
-    if c.conv_in != sent as u64
-        || c.conv_out != received as u64
-        || c.transactions != transactions as u64 + 1
-        || c.errors != 0
-    {
+    let top = (
+        c.conv_in,
+        c.conv_out,
+        c.update_in,
+        c.update_out,
+        c.transactions,
+    );
+    let want = (
+        host.conv_payload,
+        host.conv_received,
+        host.update_payload,
+        host.update_received,
+        host.transactions + 1,
+    );
+    if top != want || c.errors != 0 || c.update_cmd_error {
         return Err(SimError::Protocol(format!(
-            "the top's counters disagree with the host: conv words in {} (host sent {sent} payload words), \
-             conv words out {} (host received {received}), {} transactions (host sent {}), {} error responses",
+            "the top's counters disagree with the host: conv words in {} (host sent {} payload words), \
+             conv words out {} (host received {}), update words in {} (host sent {}), update words \
+             out {} (host received {}), {} transactions (host sent {}), {} error responses, update \
+             command error {}",
             c.conv_in,
+            host.conv_payload,
             c.conv_out,
+            host.conv_received,
+            c.update_in,
+            host.update_payload,
+            c.update_out,
+            host.update_received,
             c.transactions,
-            transactions + 1,
-            c.errors
+            host.transactions + 1,
+            c.errors,
+            c.update_cmd_error
         )));
     }
     Ok(report)

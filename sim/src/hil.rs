@@ -1,38 +1,36 @@
-//! Hardware-in-the-loop training (`sim --train bc|sr|r --steps N`): every conv forward pass runs as a
-//! conv transaction on the simulated accelerator top (through the host's stream interface,
-//! [`StreamDevice`]) and every weight update through the simulated update unit (still its own
-//! rust-hdl runner, not yet the top's update transaction); the backward pass and ADAM run on the host.
-//! The host code is `qtrain::train::integer` — the same code the golden integer training path runs
-//! with [`GoldenAccelerator`] — so the two paths differ only in what computes the accelerator's two
-//! jobs. After every step the hardware path's conv outputs, stored weights (R/SR: the binary weights;
-//! BC: the fixed-point buffer `w_r`) and packed forward signs are compared bit for bit with the
-//! golden path's; the first difference stops the run and is named (step, layer, weight).
+//! Hardware-in-the-loop training (`sim --train bc|sr|r --steps N`): the simulated accelerator top is
+//! one device on the host's stream pair ([`StreamDevice`]: the rust-hdl top, the engine and update
+//! unit behind the top's transaction-level definition, the golden top, or any other backend), and
+//! every conv forward pass goes to it as a conv transaction (op 1) and every weight update as an
+//! update transaction (op 2: the command words and the layer's `(w, u)` beats, answered by `w_out`,
+//! `q_out`, the packed signs and a status word, `qtrain::exact::accel::UpdateFrame`); the backward
+//! pass and ADAM run on the host. The host code is `qtrain::train::integer` — the same code the
+//! golden integer training path runs with [`GoldenAccelerator`] — so the two paths differ only in
+//! what computes the accelerator's two jobs. After every step the hardware path's conv outputs,
+//! stored weights (R/SR: the binary weights; BC: the fixed-point buffer `w_r`), packed forward signs
+//! and loss are compared bit for bit with the golden path's; the first difference stops the run and
+//! is named (step, layer, weight). At the end the top's counters are read and checked against the
+//! host's tally of both kinds of transaction.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use qtrain::exact::accel::conv_transaction;
+use qtrain::exact::accel::{conv_transaction, update_transaction, UpdateFrame};
 use qtrain::exact::bitplanes;
 use qtrain::exact::geometry::{input_stream, ConvLayer, K};
 use qtrain::exact::requant::Requant;
-use qtrain::exact::update::{UpdateCommand, UpdateMode, UpdateUnitModel};
+use qtrain::exact::update::{UpdateCommand, UpdateMode};
 use qtrain::hw::{HwConfig, UpdateParams};
 use qtrain::train::integer::{
     Accelerator, ConvRun, GoldenAccelerator, IntegerConfig, IntegerTrainer, StepRecord, UpdateRun,
 };
-use qtrain_hdl::update::runner::{Traffic as UpdateTraffic, UpdateRunner};
 use serde::Serialize;
 
-use crate::driver::{planar_to_hwc, synthetic_images};
+use crate::driver::{check_counters, planar_to_hwc, synthetic_images, HostTally};
 use crate::error::SimError;
-use crate::model_backend::ModelDevice;
 use crate::plan::{width_ch, NetPlan};
-use crate::rtl_backend::{RtlDevice, RtlTarget};
-use crate::stream::{StreamDevice, Traffic};
-
-/// The update unit configuration instantiated in this binary (rust-hdl fixes it at compile time):
-/// lanes, `w_format` bits, `u_format` bits ([`crate::shapes::UPDATE_SHAPE`]).
-pub const RTL_UPDATE: (usize, u32, u32) = crate::shapes::UPDATE_SHAPE;
+use crate::report::TopCounters;
+use crate::stream::StreamDevice;
 
 /// Deliberately corrupt one weight on its way back from the update unit (a flipped bit on the bus):
 /// what the comparison must catch. Used by the tests and the hidden `--corrupt-update` flag.
@@ -42,78 +40,44 @@ pub struct Corruption {
     pub step: u64,
     /// Conv layer (0-based).
     pub layer: usize,
-    /// Position in the layer's (padded) update stream whose returned `w` gets its LSB flipped.
+    /// Position in the layer's (padded) update stream whose `w_out` field in the update response
+    /// gets its LSB flipped.
     pub index: usize,
 }
 
-/// What simulates the update unit.
-enum UpdateDevice {
-    /// rust-hdl, cycle by cycle.
-    Rtl(Box<UpdateRunner<16, 16, 8>>),
-    /// The golden model behind the same command words (no clock: cycles = beats).
-    Model(UpdateUnitModel),
-}
-
-/// The simulated accelerator as the integer training path's [`Accelerator`].
+/// The simulated accelerator as the integer training path's [`Accelerator`]: one device, both jobs
+/// as its transactions.
 pub struct HwAccelerator {
-    conv: Box<dyn StreamDevice>,
-    update: UpdateDevice,
+    device: Box<dyn StreamDevice>,
     params: UpdateParams,
-    traffic: Traffic,
-    updates: u64,
     corrupt: Option<Corruption>,
+    tally: HostTally,
 }
 
 impl HwAccelerator {
-    /// The conv engine and the update unit, cycle-accurate (`rtl`) or transaction-level.
+    /// The accelerator behind `device`, whose update unit is `hw.update`.
     pub fn new(
-        rtl: bool,
+        device: Box<dyn StreamDevice>,
         hw: &HwConfig,
-        traffic: Traffic,
-        watchdog: u64,
         corrupt: Option<Corruption>,
     ) -> Result<Self, SimError> {
-        let p = hw.update.clone();
-        p.validate()?;
-        let (conv, update): (Box<dyn StreamDevice>, UpdateDevice) = if rtl {
-            let (l, wb, ub) = RTL_UPDATE;
-            if (p.lanes, p.w_format.total_bits, p.u_format.total_bits) != (l, wb, ub) {
-                return Err(SimError::Protocol(format!(
-                    "the rtl update unit is built for {l} lanes, {wb}-bit w and {ub}-bit u, not {} lanes, {} and {}; \
-                     use --backend model for other configurations",
-                    p.lanes, p.w_format, p.u_format
-                )));
-            }
-            let mut r = UpdateRunner::<16, 16, 8>::new(&p)?;
-            r.hang_limit = watchdog.max(1);
-            (
-                Box::new(RtlDevice::new(
-                    hw,
-                    RtlTarget::Top,
-                    traffic,
-                    watchdog.max(1),
-                )?),
-                UpdateDevice::Rtl(Box::new(r)),
-            )
-        } else {
-            (
-                Box::new(ModelDevice::new(hw.conv.clone())),
-                UpdateDevice::Model(UpdateUnitModel::new(&p)?),
-            )
-        };
+        hw.update.validate()?;
         Ok(Self {
-            conv,
-            update,
-            params: p,
-            traffic,
-            updates: 0,
+            device,
+            params: hw.update.clone(),
             corrupt,
+            tally: HostTally::default(),
         })
     }
 
-    /// "rtl" or "model".
+    /// The device's backend name.
     pub fn backend(&self) -> &'static str {
-        self.conv.backend()
+        self.device.backend()
+    }
+
+    /// Read the top's counters and check them against every transaction the host sent.
+    pub fn read_counters(&mut self) -> Result<TopCounters, SimError> {
+        check_counters(self.device.as_mut(), &self.tally)
     }
 }
 
@@ -131,7 +95,8 @@ impl Accelerator for HwAccelerator {
     ) -> Result<ConvRun, SimError> {
         let input = conv_transaction(&input_stream(l, rq, weights, acts)?)?;
         let n_out = l.out_words() * l.images;
-        let t = self.conv.transfer(&input, n_out)?;
+        let t = self.device.transfer(&input, n_out)?;
+        self.tally.conv(input.len(), t.output.len());
         if t.output.len() != n_out || t.lasts != [n_out - 1] {
             return Err(SimError::Protocol(format!(
                 "conv{}: expected {n_out} output words with `last` on the final one, got {} words, `last` at {:?}",
@@ -159,47 +124,40 @@ impl Accelerator for HwAccelerator {
         w: &[i64],
         u: &[i64],
     ) -> Result<UpdateRun, SimError> {
-        let words = cmd.encode(&self.params)?;
-        self.updates += 1;
-        let mut run = match &mut self.update {
-            UpdateDevice::Rtl(r) => {
-                let c0 = r.cycles();
-                r.command(words)?;
-                let mut traffic = UpdateTraffic::random(
-                    self.traffic.input_gap,
-                    self.traffic.output_stall,
-                    self.traffic.seed.wrapping_add(self.updates),
-                );
-                let (beats, _) = r.stream(w, u, &mut traffic)?;
-                UpdateRun {
-                    w: beats.iter().flat_map(|b| b.w.iter().copied()).collect(),
-                    packed: beats.iter().filter_map(|b| b.pack).collect(),
-                    saturations: r.sat_count(),
-                    cycles: r.cycles() - c0,
-                }
-            }
-            UpdateDevice::Model(m) => {
-                m.command(&UpdateCommand::decode(words, &self.params)?)?;
-                let beats = m.run(w, u)?;
-                UpdateRun {
-                    w: beats
-                        .iter()
-                        .flat_map(|b| b.lanes.iter().map(|o| o.w))
-                        .collect(),
-                    packed: beats.iter().filter_map(|b| b.pack).collect(),
-                    saturations: m.saturation().count,
-                    cycles: beats.len() as u64,
-                }
-            }
-        };
+        let p = &self.params;
+        let input = update_transaction(p, cmd.encode(p)?, w, u)?;
+        let frame = UpdateFrame::new(p, cmd, w.len() / p.lanes);
+        let n_out = frame.len();
+        let mut t = self.device.transfer(&input, n_out)?;
+        self.tally.update(input.len(), t.output.len());
+        if t.output.len() != n_out || t.lasts != [n_out - 1] {
+            return Err(SimError::Protocol(format!(
+                "conv{} update: expected {n_out} response words with `last` on the final one, got {} words, `last` at {:?}",
+                layer + 1,
+                t.output.len(),
+                t.lasts
+            )));
+        }
         if let Some(c) = self.corrupt {
-            if (c.step, c.layer) == (step, layer) {
-                if let Some(v) = run.w.get_mut(c.index) {
-                    *v ^= 1;
-                }
+            if (c.step, c.layer) == (step, layer) && c.index < w.len() {
+                let (k, bit) = frame.w_out_field(c.index);
+                t.output[k] ^= 1 << bit;
             }
         }
-        Ok(run)
+        let reply = frame.parse(p, &t.output)?;
+        if reply.status.cmd_error || reply.status.truncated {
+            return Err(SimError::Protocol(format!(
+                "conv{} update: the top's status word {:#018x} reports a command error or a truncated beat",
+                layer + 1,
+                t.output[n_out - 1]
+            )));
+        }
+        Ok(UpdateRun {
+            w: reply.w,
+            packed: reply.packed,
+            saturations: reply.status.saturations,
+            cycles: t.cycles,
+        })
     }
 }
 
@@ -222,16 +180,10 @@ pub struct HilConfig {
     pub seed: u64,
     /// ADAM's learning rate.
     pub lr: f32,
-    /// Cycle-accurate (rust-hdl) or transaction-level devices.
-    pub rtl: bool,
-    /// Hardware configuration.
+    /// Hardware configuration (the device's: its update unit frames the update transactions).
     pub hw: HwConfig,
     /// CIFAR directory: step s trains on training images `(s−1)·B ..`; synthetic batch otherwise.
     pub data: Option<PathBuf>,
-    /// Input gaps / output back-pressure on both units' streams.
-    pub traffic: Traffic,
-    /// Cycles without any stream movement before a run is stopped.
-    pub watchdog: u64,
     /// Fault injection (tests).
     pub corrupt: Option<Corruption>,
 }
@@ -257,7 +209,7 @@ pub struct HilStep {
     pub clip_saturations: u64,
     /// Conv engine cycles of the forward pass.
     pub conv_cycles: u64,
-    /// Update unit cycles (commands + streams).
+    /// Cycles of the update transactions (header in to status word out).
     pub update_cycles: u64,
     /// Conv output values compared.
     pub outputs_compared: u64,
@@ -296,6 +248,9 @@ pub struct HilReport {
     pub all_match: bool,
     /// "step S, LAYER: …" of the first difference.
     pub first_mismatch: Option<String>,
+    /// The top's counters read after the last step, checked against the host's tally of conv and
+    /// update transactions.
+    pub counters: Option<TopCounters>,
     /// Wall-clock seconds of the whole run.
     pub wall_seconds: f64,
 }
@@ -415,9 +370,14 @@ impl Batches {
     }
 }
 
-/// Run `cfg.steps` steps on both paths, comparing after each; stops at the first mismatch (the
-/// report says where). `progress` is called after each step.
-pub fn run(cfg: &HilConfig, mut progress: impl FnMut(&HilStep)) -> Result<HilReport, SimError> {
+/// Run `cfg.steps` steps on both paths, the hardware path's accelerator jobs as transactions on
+/// `device` (fresh: its counters are checked against this run's transactions), comparing after each
+/// step; stops at the first mismatch (the report says where). `progress` is called after each step.
+pub fn run(
+    cfg: &HilConfig,
+    device: Box<dyn StreamDevice>,
+    mut progress: impl FnMut(&HilStep),
+) -> Result<HilReport, SimError> {
     let t0 = Instant::now();
     if cfg.batch == 0 || cfg.steps == 0 {
         return Err(SimError::Protocol(
@@ -466,7 +426,7 @@ pub fn run(cfg: &HilConfig, mut progress: impl FnMut(&HilStep)) -> Result<HilRep
     let mut golden = IntegerTrainer::new(icfg.clone(), &calib)?;
     let mut hwt = IntegerTrainer::new(icfg, &calib)?;
     let mut gacc = GoldenAccelerator::new(&cfg.hw.update)?;
-    let mut hacc = HwAccelerator::new(cfg.rtl, &cfg.hw, cfg.traffic, cfg.watchdog, cfg.corrupt)?;
+    let mut hacc = HwAccelerator::new(device, &cfg.hw, cfg.corrupt)?;
     let mut report = HilReport {
         net: cfg.net.clone(),
         width: cfg.width,
@@ -479,6 +439,7 @@ pub fn run(cfg: &HilConfig, mut progress: impl FnMut(&HilStep)) -> Result<HilRep
         steps: Vec::new(),
         all_match: true,
         first_mismatch: None,
+        counters: None,
         wall_seconds: 0.0,
     };
     for s in 1..=cfg.steps {
@@ -513,6 +474,7 @@ pub fn run(cfg: &HilConfig, mut progress: impl FnMut(&HilStep)) -> Result<HilRep
             break;
         }
     }
+    report.counters = Some(hacc.read_counters()?);
     report.wall_seconds = t0.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -545,6 +507,27 @@ impl HilReport {
         let (cc, uc): (u64, u64) = self.steps.iter().fold((0, 0), |(a, b), st| {
             (a + st.conv_cycles, b + st.update_cycles)
         });
+        if let Some(c) = &self.counters {
+            s += &format!(
+                "{}: {} transactions, {} errors; conv {} words in / {} out, update {} words in / {} out \
+                 (host sent {} conv + {} update payload words, received {} + {})\n",
+                if self.backend == "rtl-engine" {
+                    "shim counters (engine and update unit behind the top's definition)"
+                } else {
+                    "top counters"
+                },
+                c.transactions,
+                c.errors,
+                c.conv_words_in,
+                c.conv_words_out,
+                c.update_words_in,
+                c.update_words_out,
+                c.host_conv_payload_words,
+                c.host_update_payload_words,
+                c.host_words_received,
+                c.host_update_words_received
+            );
+        }
         s += &format!(
             "{} steps, conv {cc} cycles, update {uc} cycles, {:.1} s wall; {}\n",
             self.steps.len(),

@@ -383,12 +383,6 @@ fn check_flags(a: &Args, hw: &Hw) -> Result<Checked> {
     if a.images.is_some() {
         bail!("--images does not apply to --train: each step trains on --batch images");
     }
-    if a.rtl_target == Some(Target::Engine) {
-        bail!(
-            "--train simulates the whole accelerator top (conv engine and update unit): drop \
-             --rtl-target engine"
-        );
-    }
     c.steps = a.steps.unwrap_or(1);
     if !(1..=validate::MAX_STEPS).contains(&c.steps) {
         return Err(f
@@ -648,7 +642,7 @@ fn make_device(
     hw: &HwConfig,
 ) -> Result<(Box<dyn StreamDevice>, Option<OutFile>)> {
     Ok(match args.backend {
-        Backend::Model => (Box::new(ModelDevice::new(hw.conv.clone())), None),
+        Backend::Model => (Box::new(ModelDevice::new(hw)?), None),
         Backend::Rtl => {
             let traffic = Traffic {
                 input_gap: args.input_gap,
@@ -779,22 +773,17 @@ fn train(args: &Args, c: &Checked, hw: HwConfig, m: TrainMethod) -> Result<()> {
         batch: args.batch,
         seed: args.seed,
         lr: c.lr as f32,
-        rtl: args.backend == Backend::Rtl,
         hw,
         data: args.data.clone(),
-        traffic: Traffic {
-            input_gap: args.input_gap,
-            output_stall: args.output_stall,
-            seed: args.seed,
-        },
-        watchdog: args.watchdog,
         corrupt: c.corrupt,
     };
+    // the same device as a run's: conv and update transactions on its one stream pair
+    let (device, _) = make_device(args, c, &cfg.hw)?;
     let pb = ProgressBar::new(cfg.steps);
     pb.set_style(ProgressStyle::with_template(
         "{bar:30} {pos}/{len} steps {msg} [{elapsed} < {eta}]",
     )?);
-    let report = qtrain_sim::hil::run(&cfg, |st| {
+    let report = qtrain_sim::hil::run(&cfg, device, |st| {
         pb.set_message(format!("loss {:.4}", st.loss));
         pb.inc(1);
     })?;

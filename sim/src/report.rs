@@ -30,6 +30,10 @@ pub struct TopCounters {
     pub host_conv_payload_words: u64,
     /// Conv response words the host received.
     pub host_words_received: u64,
+    /// Update payload words the host sent (command words included, headers not).
+    pub host_update_payload_words: u64,
+    /// Update response words the host received (status words included).
+    pub host_update_words_received: u64,
     /// Transactions the host sent (the counters read included).
     pub host_transactions: u64,
 }

@@ -9,23 +9,31 @@
 //! (the default) or `P=4, S=64` (small, for fast checks), each with the 16-lane, 16-bit w / 8-bit u
 //! update unit.
 //!
-//! [`RtlTarget::Engine`] is a faster stand-in: the bare conv engine behind a host-side shim that
-//! checks each conv header and strips it, and answers the counters read from the shim's own tally
-//! (conv busy = the measured transfer cycles). The top costs far more per simulated cycle (it also
-//! evaluates the update unit and the router every settle pass), so the shim is there for long runs;
-//! its backend name is "rtl-engine" so reports say which was simulated.
+//! [`RtlTarget::Engine`] is a faster stand-in: the bare rust-hdl conv engine and update unit, each
+//! simulated on its own, behind the top's transaction-level definition
+//! (`qtrain::exact::accel::TopModel`: headers, error words, draining, the update gearbox, response
+//! framing and counters, the same code the model backend runs). Conv payloads go to the engine
+//! (conv busy = its measured cycles), update payloads through the gearbox to the unit's own runner
+//! (`qtrain_hdl::update::runner`, one beat a cycle; update busy = at least what the top's stream
+//! needs). The top costs far more per simulated cycle (it evaluates both blocks and the router every
+//! settle pass), so the shim is there for long runs; its backend name is "rtl-engine" so reports say
+//! which was simulated. The update unit is built only for the instantiated shape
+//! ([`crate::shapes::UPDATE_SHAPE`]); with another one the shim refuses update transactions.
 
 use std::io::Write;
 
-use qtrain::exact::accel::{parse_header, Op, COUNTER_WORDS};
+use qtrain::exact::accel::{TopBlocks, TopModel};
 use qtrain::exact::geometry::ConvLayer;
+use qtrain::exact::update::{BeatOut, LaneOut};
 use qtrain::hw::HwConfig;
 use qtrain_hdl::accel::runner::{run_watched, RunResult, Stimulus};
 use qtrain_hdl::accel::AccelTop;
 use qtrain_hdl::conv::ConvEngine;
+use qtrain_hdl::update::runner::{Traffic as UnitTraffic, UpdateRunner};
 
 use crate::error::SimError;
-use crate::shapes::Use;
+use crate::model_backend::TopDevice;
+use crate::shapes::{Use, UPDATE_SHAPE};
 use crate::stream::{StreamDevice, Traffic, Transfer};
 
 /// Anything the runner can drive (one impl per instantiated top configuration).
@@ -105,119 +113,16 @@ pub enum RtlTarget {
     Engine,
 }
 
-/// The rust-hdl accelerator top (or the engine behind its shim) behind the host's stream interface.
-pub struct RtlDevice {
+/// One simulated rust-hdl block (the top, or the bare engine) and the host's traffic on its streams.
+struct Sim {
     top: Box<dyn Top>,
-    target: RtlTarget,
-    /// The shim's counter words ([`RtlTarget::Engine`] only).
-    shim: [u64; COUNTER_WORDS],
     traffic: Traffic,
     idle_limit: u64,
     transfers: u64,
     vcd: Option<Box<dyn Write>>,
 }
 
-impl RtlDevice {
-    /// Build the top for `hw`; errors when its conv P×S or update unit shape is not instantiated in
-    /// this binary.
-    pub fn new(
-        hw: &HwConfig,
-        target: RtlTarget,
-        traffic: Traffic,
-        idle_limit: u64,
-    ) -> Result<Self, SimError> {
-        crate::shapes::check(
-            hw,
-            &qtrain::validate::Origin::Flag,
-            match target {
-                RtlTarget::Engine => Use::RtlEngine,
-                RtlTarget::Top => Use::RtlTop,
-            },
-        )?;
-        let u = &hw.update;
-        // One arm per rtl shape of `crate::shapes` (CONV_SHAPES with `rtl`, UPDATE_SHAPE).
-        let top: Box<dyn Top> = match (
-            target,
-            hw.conv.pe,
-            hw.conv.simd,
-            u.lanes,
-            u.w_format.total_bits,
-            u.u_format.total_bits,
-        ) {
-            (RtlTarget::Engine, 16, 64, ..) => Box::new(ConvEngine::<16, 1, 16>::new(&hw.conv)?),
-            (RtlTarget::Engine, 4, 64, ..) => Box::new(ConvEngine::<4, 1, 4>::new(&hw.conv)?),
-            (RtlTarget::Top, 16, 64, 16, 16, 8) => {
-                Box::new(AccelTop::<16, 1, 16, 16, 16, 8>::new(hw)?)
-            }
-            (RtlTarget::Top, 4, 64, 16, 16, 8) => Box::new(AccelTop::<4, 1, 4, 16, 16, 8>::new(hw)?),
-            (_, p, s, l, w, b) => {
-                return Err(SimError::Protocol(format!(
-                    "internal: crate::shapes lists ({p}, {s}) with {l} lanes, {w}/{b} bits for the rtl \
-                     backend, but rtl_backend.rs does not instantiate it"
-                )))
-            }
-        };
-        Ok(Self {
-            top,
-            target,
-            shim: [0; COUNTER_WORDS],
-            traffic,
-            idle_limit,
-            transfers: 0,
-            vcd: None,
-        })
-    }
-
-    /// [`RtlTarget::Engine`]: check and strip the header, run the payload on the engine, reframe the
-    /// response as the top frames it; answer a counters read from the shim's tally.
-    fn shim_transfer(&mut self, input: &[u64], n_out: usize) -> Result<Transfer, SimError> {
-        use qtrain::exact::accel::counter::*;
-        let head = *input
-            .first()
-            .ok_or_else(|| SimError::Protocol("empty transaction".into()))?;
-        let (op, len) =
-            parse_header(head).map_err(|e| SimError::Protocol(format!("bad header: {e}")))?;
-        if len as usize != input.len() - 1 {
-            return Err(SimError::Protocol(format!(
-                "header {head:#018x} announces {len} payload words, the transaction has {}",
-                input.len() - 1
-            )));
-        }
-        self.shim[TRANSACTIONS] += 1;
-        match op {
-            Op::Counters if len == 0 => {
-                return Ok(Transfer {
-                    output: self.shim.to_vec(),
-                    lasts: vec![COUNTER_WORDS - 1],
-                    cycles: 0,
-                })
-            }
-            Op::Conv if len > 0 => {}
-            _ => {
-                return Err(SimError::Protocol(format!(
-                    "the engine-only rtl target takes conv and counters transactions, not header {head:#018x}"
-                )))
-            }
-        }
-        let payload = &input[1..];
-        let l = ConvLayer::from_command_word(payload[0])?;
-        let t = self.run_on(payload, n_out)?;
-        let want: Vec<usize> = (1..=l.images).map(|k| k * l.out_words() - 1).collect();
-        if t.lasts != want {
-            return Err(SimError::Protocol(format!(
-                "the engine put `last` at {:?}, not on each image's final word {want:?}",
-                t.lasts
-            )));
-        }
-        self.shim[CONV_BUSY] += t.cycles;
-        self.shim[CONV_IN] += payload.len() as u64;
-        self.shim[CONV_OUT] += t.output.len() as u64;
-        Ok(Transfer {
-            lasts: vec![n_out - 1],
-            ..t
-        })
-    }
-
+impl Sim {
     /// Drive `input` through the simulated block and collect `n_out` words.
     fn run_on(&mut self, input: &[u64], n_out: usize) -> Result<Transfer, SimError> {
         let stim = Stimulus {
@@ -253,28 +158,183 @@ impl RtlDevice {
             cycles: last_out + 1 - first_in,
         })
     }
+}
 
-    /// Write a VCD of the simulated block during the next transaction (the first layer of the first
-    /// batch) to `w`.
+/// The instantiated update unit's runner ([`UPDATE_SHAPE`]).
+type Unit = UpdateRunner<16, 16, 8>;
+
+/// [`RtlTarget::Engine`]'s blocks: the bare engine and the update unit, each under the host's traffic.
+struct EngineShim {
+    engine: Sim,
+    /// `None` when the configuration's update unit is not the instantiated shape.
+    unit: Option<Box<Unit>>,
+    /// The configuration's (lanes, w bits, u bits), for the refusal.
+    update_shape: (usize, u32, u32),
+}
+
+impl EngineShim {
+    fn unit(&mut self) -> Result<&mut Unit, SimError> {
+        let (l, w, u) = self.update_shape;
+        let (il, iw, iu) = UPDATE_SHAPE;
+        self.unit.as_deref_mut().ok_or_else(|| {
+            SimError::Protocol(format!(
+                "the rtl backend's update unit is built for {il} lanes, {iw}-bit w and {iu}-bit u,                  not {l} lanes, {w} and {u}: update transactions need --backend model for this                  configuration"
+            ))
+        })
+    }
+}
+
+impl TopBlocks for EngineShim {
+    type Error = SimError;
+
+    fn conv(&mut self, payload: &[u64]) -> Result<(Vec<u64>, u64), SimError> {
+        let l = ConvLayer::from_command_word(payload[0])?;
+        let n_out = l.out_words() * l.images;
+        let t = self.engine.run_on(payload, n_out)?;
+        let want: Vec<usize> = (1..=l.images).map(|k| k * l.out_words() - 1).collect();
+        if t.lasts != want {
+            return Err(SimError::Protocol(format!(
+                "the engine put `last` at {:?}, not on each image's final word {want:?}",
+                t.lasts
+            )));
+        }
+        Ok((t.output, t.cycles))
+    }
+
+    fn update_command(&mut self, words: [u64; 2]) -> Result<u64, SimError> {
+        Ok(self.unit()?.command(words)?)
+    }
+
+    fn update_beats(&mut self, w: &[i64], u: &[i64]) -> Result<(Vec<BeatOut>, u64), SimError> {
+        let tr = self.engine.traffic;
+        let seed = tr.seed.wrapping_add(self.engine.transfers);
+        self.engine.transfers += 1;
+        let r = self.unit()?;
+        let c0 = r.cycles();
+        let mut traffic = UnitTraffic::random(tr.input_gap, tr.output_stall, seed);
+        let (beats, _) = r.stream(w, u, &mut traffic)?;
+        let beats = beats
+            .into_iter()
+            .map(|b| BeatOut {
+                lanes: b
+                    .w
+                    .iter()
+                    .zip(&b.q)
+                    .map(|(&w, &q)| LaneOut { w, q })
+                    .collect(),
+                pack: b.pack,
+            })
+            .collect();
+        Ok((beats, r.cycles() - c0))
+    }
+
+    fn update_status(&self) -> (u64, bool) {
+        match &self.unit {
+            Some(r) => (r.sat_count(), r.uut().cmd_error.val()),
+            None => (0, false),
+        }
+    }
+}
+
+enum Inner {
+    Top(Sim),
+    Engine(TopDevice<EngineShim>),
+}
+
+/// The rust-hdl accelerator top (or the engine and update unit behind the top's transaction-level
+/// definition) behind the host's stream interface.
+pub struct RtlDevice {
+    inner: Inner,
+}
+
+impl RtlDevice {
+    /// Build the top for `hw`; errors when its conv P×S or update unit shape is not instantiated in
+    /// this binary.
+    pub fn new(
+        hw: &HwConfig,
+        target: RtlTarget,
+        traffic: Traffic,
+        idle_limit: u64,
+    ) -> Result<Self, SimError> {
+        crate::shapes::check(
+            hw,
+            &qtrain::validate::Origin::Flag,
+            match target {
+                RtlTarget::Engine => Use::RtlEngine,
+                RtlTarget::Top => Use::RtlTop,
+            },
+        )?;
+        let u = &hw.update;
+        let shape = (u.lanes, u.w_format.total_bits, u.u_format.total_bits);
+        // One arm per rtl shape of `crate::shapes` (CONV_SHAPES with `rtl`, UPDATE_SHAPE).
+        let top: Box<dyn Top> = match (target, hw.conv.pe, hw.conv.simd, shape) {
+            (RtlTarget::Engine, 16, 64, _) => Box::new(ConvEngine::<16, 1, 16>::new(&hw.conv)?),
+            (RtlTarget::Engine, 4, 64, _) => Box::new(ConvEngine::<4, 1, 4>::new(&hw.conv)?),
+            (RtlTarget::Top, 16, 64, (16, 16, 8)) => {
+                Box::new(AccelTop::<16, 1, 16, 16, 16, 8>::new(hw)?)
+            }
+            (RtlTarget::Top, 4, 64, (16, 16, 8)) => {
+                Box::new(AccelTop::<4, 1, 4, 16, 16, 8>::new(hw)?)
+            }
+            (_, p, s, (l, w, b)) => {
+                return Err(SimError::Protocol(format!(
+                    "internal: crate::shapes lists ({p}, {s}) with {l} lanes, {w}/{b} bits for the rtl \
+                     backend, but rtl_backend.rs does not instantiate it"
+                )))
+            }
+        };
+        let sim = Sim {
+            top,
+            traffic,
+            idle_limit,
+            transfers: 0,
+            vcd: None,
+        };
+        let inner = match target {
+            RtlTarget::Top => Inner::Top(sim),
+            RtlTarget::Engine => {
+                let unit = if shape == UPDATE_SHAPE {
+                    let mut r = Unit::new(u)?;
+                    r.hang_limit = idle_limit.max(1);
+                    Some(Box::new(r))
+                } else {
+                    None
+                };
+                let shim = EngineShim {
+                    engine: sim,
+                    unit,
+                    update_shape: shape,
+                };
+                Inner::Engine(TopDevice::wrap(TopModel::new(shim, u), "rtl-engine", true))
+            }
+        };
+        Ok(Self { inner })
+    }
+
+    /// Write a VCD of the simulated block (the top, or the bare engine) during the next transaction
+    /// it runs (the first layer of the first batch) to `w`.
     pub fn trace_next(&mut self, w: Box<dyn Write>) {
-        self.vcd = Some(w);
+        match &mut self.inner {
+            Inner::Top(s) => s.vcd = Some(w),
+            Inner::Engine(d) => d.blocks_mut().engine.vcd = Some(w),
+        }
     }
 }
 
 impl StreamDevice for RtlDevice {
     fn backend(&self) -> &'static str {
-        match self.target {
-            RtlTarget::Top => "rtl",
-            RtlTarget::Engine => "rtl-engine",
+        match &self.inner {
+            Inner::Top(_) => "rtl",
+            Inner::Engine(d) => d.backend(),
         }
     }
     fn cycle_accurate(&self) -> bool {
         true
     }
     fn transfer(&mut self, input: &[u64], n_out: usize) -> Result<Transfer, SimError> {
-        match self.target {
-            RtlTarget::Top => self.run_on(input, n_out),
-            RtlTarget::Engine => self.shim_transfer(input, n_out),
+        match &mut self.inner {
+            Inner::Top(s) => s.run_on(input, n_out),
+            Inner::Engine(d) => d.transfer(input, n_out),
         }
     }
 }

@@ -7,8 +7,8 @@
 //!
 //! | use | conv (pe, simd) | update (lanes, w bits, u bits) |
 //! |---|---|---|
-//! | `--backend rtl --rtl-target engine` | (16, 64), (4, 64) | any legal (not simulated) |
-//! | `--backend rtl --rtl-target top`, `--train --backend rtl` | (16, 64), (4, 64) | (16, 16, 8) |
+//! | `--backend rtl --rtl-target engine` | (16, 64), (4, 64) | any legal (simulated only when (16, 16, 8); other shapes take no update transactions) |
+//! | `--backend rtl --rtl-target top`, `--train --backend rtl` (either target) | (16, 64), (4, 64) | (16, 16, 8) |
 //! | `sim export` | (16, 64), (4, 64), (32, 64) | (16, 16, 8) |
 //! | `--backend model` (also with `--train`) | any legal | any legal |
 //!

@@ -587,11 +587,6 @@ fn flag_cases() -> Vec<Case> {
             &["--vcd"],
         ),
         Case::err(
-            "train-rtl-target-engine",
-            &["--train", "sr", "--rtl-target", "engine"],
-            &["--rtl-target engine"],
-        ),
-        Case::err(
             "train-too-wide",
             &["--train", "sr", "--backend", "model", "--width", "2"],
             &["conv5 does not fit the engine configuration"],

@@ -34,10 +34,25 @@
 //! likewise with `u_bits`. The unit takes one beat (all lanes) per cycle but the stream carries one
 //! word per cycle, so an update runs at `1 / (w_words + u_words + 1)` beats per cycle on input (one
 //! bubble while the assembled beat is handed over) and `2·w_words (+1)` cycles per beat on output.
+//! The bubble is hardware timing only: the words are the same.
+//!
+//! ## The top's behaviour, once
+//! [`TopModel`] is the top at transaction level: header parsing, error words, draining a bad
+//! transaction's payload, the update gearbox (words → lane fields → beats), response framing and the
+//! counters, in front of any [`TopBlocks`] (a conv engine and an update unit). With [`GoldenBlocks`]
+//! (`exact::xnor_conv` + [`UpdateUnitModel`]) it is the golden top the model backend serves and the
+//! hardware benches compare against; the simulator's engine-only rtl target puts the rust-hdl conv
+//! engine and update unit behind it. The host's side of an update response is [`UpdateFrame`]
+//! (where each beat's words and sign words sit, decoded into an [`UpdateReply`]). Busy counters are
+//! timing: a transaction-level top counts its blocks' cycles (the ideal-cycle formulas for the golden
+//! blocks) and, for updates, at least what the stream needs ([`UpdateLayout::stream_cycles`]).
 
 use crate::error::{QtrainError, Result};
-use crate::exact::update::{BeatOut, UpdateUnitModel};
-use crate::hw::UpdateParams;
+use crate::exact::geometry::{output_stream, ConvLayer, OPCODE_CONV};
+use crate::exact::requant::Requant;
+use crate::exact::update::{pack_advance, BeatOut, UpdateCommand, UpdateUnitModel};
+use crate::exact::{bitplanes, xnor_conv};
+use crate::hw::{ConvParams, HwConfig, UpdateParams};
 
 /// Stream word width in bits (the conv engine's, shared by the top).
 pub const WORD_BITS: u32 = 64;
@@ -96,6 +111,17 @@ pub fn parse_header(word: u64) -> Result<(Op, u32)> {
 /// The error word the top answers a bad header with.
 pub fn error_word(code: u64, header: u64) -> u64 {
     ERROR_FLAG | code << 32 | (header & 0xFFFF_FFFF)
+}
+
+/// What an error code means, for messages.
+pub fn error_name(code: u64) -> &'static str {
+    match code {
+        ERR_TAG => "the word is not a header (tag is not 0xA)",
+        ERR_OP => "unknown op or reserved header bits set",
+        ERR_LEN => "a payload length the op cannot take (conv 0, update < 2, counters ≠ 0)",
+        ERR_CONV_CMD => "the conv payload does not start with a conv command word",
+        _ => "unknown error code",
+    }
 }
 
 /// A conv transaction: header + the engine's layer stream (`exact::geometry::input_stream`).
@@ -175,6 +201,14 @@ impl UpdateLayout {
             .map(|l| (words[l / per] >> ((l % per) as u32 * bits)) & crate::fixed::mask(bits))
             .collect()
     }
+    /// Cycles the stream needs at best for an update of `beats` beats carrying `packs` sign words:
+    /// the two command words, then per beat its input words and the bubble or its output words,
+    /// whichever is more, then the status word (hardware timing, not part of the words).
+    pub fn stream_cycles(&self, beats: usize, packs: usize) -> u64 {
+        let input = beats * (self.beat_in_words() + 1);
+        let output = beats * 2 * self.w_words() + packs;
+        (2 + input.max(output) + 1) as u64
+    }
 }
 
 /// An update transaction: header, the two command words, then `w`, `u` (raw, a multiple of
@@ -233,6 +267,133 @@ pub const STATUS_TRUNCATED: u64 = 1 << 33;
 /// command-error flag, `[33]` [`STATUS_TRUNCATED`].
 pub fn status_word(saturations: u64, cmd_error: bool) -> u64 {
     saturations.min(u32::MAX as u64) | (cmd_error as u64) << 32
+}
+
+/// A parsed status word ([`status_word`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UpdateStatus {
+    /// The unit's saturation counter (saturating at 2^32 − 1).
+    pub saturations: u64,
+    /// The unit's sticky command-error flag.
+    pub cmd_error: bool,
+    /// The payload ended inside a beat ([`STATUS_TRUNCATED`]).
+    pub truncated: bool,
+}
+
+impl UpdateStatus {
+    /// The word.
+    pub fn word(&self) -> u64 {
+        status_word(self.saturations, self.cmd_error)
+            | if self.truncated { STATUS_TRUNCATED } else { 0 }
+    }
+    /// Parse a status word.
+    pub fn parse(w: u64) -> Self {
+        Self {
+            saturations: w & 0xFFFF_FFFF,
+            cmd_error: w & 1 << 32 != 0,
+            truncated: w & STATUS_TRUNCATED != 0,
+        }
+    }
+}
+
+/// Where the words of an update response sit, as the host knows it from the command it sent (the
+/// sign packer's schedule, [`pack_advance`]): per beat `w_words` of `w_out`, `w_words` of `q_out`,
+/// the sign word if the beat completed one; then the status word.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdateFrame {
+    layout: UpdateLayout,
+    /// Per beat: it carries a sign word.
+    packs: Vec<bool>,
+}
+
+/// A decoded update response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdateReply {
+    /// `w_out` of every lane of every beat (raw `w_format`), in stream order.
+    pub w: Vec<i64>,
+    /// `q_out` likewise.
+    pub q: Vec<i64>,
+    /// The packed sign words in order.
+    pub packed: Vec<u64>,
+    /// The status word.
+    pub status: UpdateStatus,
+}
+
+impl UpdateFrame {
+    /// The response to `beats` beats after the (well-formed) command `cmd`.
+    pub fn new(p: &UpdateParams, cmd: &UpdateCommand, beats: usize) -> Self {
+        let layout = UpdateLayout::new(p);
+        let mut pos = 0;
+        let packs = (0..beats)
+            .map(|_| {
+                let (_, emit, next) = pack_advance(pos, layout.lanes as u32, cmd.filter_bits);
+                pos = next;
+                cmd.pack && emit
+            })
+            .collect();
+        Self { layout, packs }
+    }
+    /// Beats of the response.
+    pub fn beats(&self) -> usize {
+        self.packs.len()
+    }
+    /// Words of the response, the status word included.
+    pub fn len(&self) -> usize {
+        self.beat_offset(self.beats()) + 1
+    }
+    /// Always false: a response has at least its status word.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+    /// Index of beat `b`'s first word (`b = beats()`: the status word).
+    pub fn beat_offset(&self, b: usize) -> usize {
+        b * 2 * self.layout.w_words() + self.packs[..b].iter().filter(|&&p| p).count()
+    }
+    /// The word and bit where lane element `i` (beat `i / lanes`) has its `w_out` field.
+    pub fn w_out_field(&self, i: usize) -> (usize, u32) {
+        let (b, l) = (i / self.layout.lanes, i % self.layout.lanes);
+        let per = self.layout.w_per_word();
+        (
+            self.beat_offset(b) + l / per,
+            (l % per) as u32 * self.layout.w_bits,
+        )
+    }
+    /// Decode a response (`len()` words) with `p`'s formats.
+    pub fn parse(&self, p: &UpdateParams, words: &[u64]) -> Result<UpdateReply> {
+        if words.len() != self.len() {
+            return Err(QtrainError::Shape(format!(
+                "an update response of {} beats has {} words, got {}",
+                self.beats(),
+                self.len(),
+                words.len()
+            )));
+        }
+        let lay = &self.layout;
+        let (ww, per, n) = (lay.w_words(), lay.w_per_word(), lay.lanes);
+        let field = |w: &[u64]| -> Vec<i64> {
+            UpdateLayout::unpack_fields(w, lay.w_bits, per, n)
+                .into_iter()
+                .map(|b| p.w_format.from_bits(b))
+                .collect()
+        };
+        let mut r = UpdateReply {
+            w: Vec::with_capacity(self.beats() * n),
+            q: Vec::with_capacity(self.beats() * n),
+            packed: Vec::new(),
+            status: UpdateStatus::parse(words[words.len() - 1]),
+        };
+        let mut at = 0;
+        for &pk in &self.packs {
+            r.w.extend(field(&words[at..at + ww]));
+            r.q.extend(field(&words[at + ww..at + 2 * ww]));
+            at += 2 * ww;
+            if pk {
+                r.packed.push(words[at]);
+                at += 1;
+            }
+        }
+        Ok(r)
+    }
 }
 
 /// The words the top sends for `beats` (the unit's outputs), without the status word.
@@ -337,6 +498,366 @@ impl Counters {
     }
 }
 
+/// The blocks behind the top, as [`TopModel`] drives them: a conv engine and an update unit.
+pub trait TopBlocks {
+    /// The blocks' error type (must carry the golden model's).
+    type Error: From<QtrainError>;
+    /// Run one conv payload (the engine's layer stream, starting with a conv command word): every
+    /// image's output words, and the cycles it took.
+    fn conv(&mut self, layer_stream: &[u64]) -> std::result::Result<(Vec<u64>, u64), Self::Error>;
+    /// Hand the unit its two command words (a malformed one is taken, ignored and flagged on the
+    /// sticky command-error flag, as the hardware does); the cycles it took.
+    fn update_command(&mut self, words: [u64; 2]) -> std::result::Result<u64, Self::Error>;
+    /// Stream whole beats of raw `w`, `u` (each `lanes`·beats long) through the unit: its outputs
+    /// per beat, and the cycles it took.
+    fn update_beats(
+        &mut self,
+        w: &[i64],
+        u: &[i64],
+    ) -> std::result::Result<(Vec<BeatOut>, u64), Self::Error>;
+    /// The unit's saturation counter and sticky command-error flag.
+    fn update_status(&self) -> (u64, bool);
+}
+
+/// What a response answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseKind {
+    /// A conv transaction's output words.
+    Conv,
+    /// An update transaction's beats and status word.
+    Update(UpdateStatus),
+    /// A counters read.
+    Counters,
+    /// One error word: `code` for `header`.
+    Error {
+        /// [`ERR_TAG`], [`ERR_OP`], [`ERR_LEN`] or [`ERR_CONV_CMD`].
+        code: u64,
+        /// The header word (or untagged word) answered.
+        header: u64,
+    },
+}
+
+/// One transaction's response (`last` on its final word).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// What it answered.
+    pub kind: ResponseKind,
+    /// The response words.
+    pub words: Vec<u64>,
+    /// Input words the transaction took (header and payload).
+    pub consumed: usize,
+    /// The blocks' cycles (conv: the engine's; update: at least the stream's; else the words').
+    pub cycles: u64,
+}
+
+/// The result of offering the top input words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The first transaction of the input, answered.
+    Done(Response),
+    /// The input ends inside the first transaction's payload: the top waits for `missing` words.
+    Waiting {
+        /// The header.
+        header: u64,
+        /// Payload words still to come.
+        missing: usize,
+    },
+}
+
+/// The accelerator top at transaction level (see the module doc): headers, errors, draining, the
+/// update gearbox, response framing and counters in front of the blocks `B`.
+#[derive(Clone, Debug)]
+pub struct TopModel<B> {
+    blocks: B,
+    update: UpdateParams,
+    /// Counter words 0..=5 ([`counter`]).
+    n: [u64; 6],
+    transactions: u32,
+    errors: u32,
+}
+
+impl<B: TopBlocks> TopModel<B> {
+    /// The top at power-on (counters zero) in front of `blocks`, whose update unit is `update`.
+    pub fn new(blocks: B, update: &UpdateParams) -> Self {
+        Self {
+            blocks,
+            update: update.clone(),
+            n: [0; 6],
+            transactions: 0,
+            errors: 0,
+        }
+    }
+
+    /// The blocks.
+    pub fn blocks(&self) -> &B {
+        &self.blocks
+    }
+
+    /// The blocks, mutably.
+    pub fn blocks_mut(&mut self) -> &mut B {
+        &mut self.blocks
+    }
+
+    /// The counter words a read would return now (its own header included).
+    pub fn counters(&self) -> [u64; COUNTER_WORDS] {
+        let mut c = [0; COUNTER_WORDS];
+        c[..6].copy_from_slice(&self.n);
+        let (sat, err) = self.blocks.update_status();
+        c[counter::UPDATE_STATUS] = status_word(sat, err);
+        c[counter::TRANSACTIONS] = self.transactions as u64 | (self.errors as u64) << 32;
+        c
+    }
+
+    fn error(&mut self, code: u64, header: u64, consumed: usize) -> Step {
+        self.transactions = self.transactions.wrapping_add(1);
+        self.errors = self.errors.wrapping_add(1);
+        Step::Done(Response {
+            kind: ResponseKind::Error { code, header },
+            words: vec![error_word(code, header)],
+            consumed,
+            cycles: 1,
+        })
+    }
+
+    /// Offer `input` (transactions back to back); answer its first transaction, or say how many
+    /// payload words the top still waits for (nothing changes then). Errors only where the blocks
+    /// fail (a stalled simulation, or a payload the golden model cannot interpret).
+    pub fn step(&mut self, input: &[u64]) -> std::result::Result<Step, B::Error> {
+        let Some(&h) = input.first() else {
+            return Err(QtrainError::Shape("no input word for the top".into()).into());
+        };
+        if (h >> 4) & 0xF != TAG {
+            return Ok(self.error(ERR_TAG, h, 1));
+        }
+        let len = (h >> LEN_SHIFT) as usize;
+        if input.len() < 1 + len {
+            return Ok(Step::Waiting {
+                header: h,
+                missing: 1 + len - input.len(),
+            });
+        }
+        let payload = &input[1..1 + len];
+        let op = match parse_header(h) {
+            Ok((op, _)) => op,
+            Err(_) => return Ok(self.error(ERR_OP, h, 1 + len)),
+        };
+        match op {
+            Op::Conv if len == 0 => Ok(self.error(ERR_LEN, h, 1)),
+            Op::Conv if payload[0] & 0xF != OPCODE_CONV => Ok(self.error(ERR_CONV_CMD, h, 1 + len)),
+            Op::Update if len < 2 => Ok(self.error(ERR_LEN, h, 1 + len)),
+            Op::Counters if len != 0 => Ok(self.error(ERR_LEN, h, 1 + len)),
+            Op::Conv => {
+                self.transactions = self.transactions.wrapping_add(1);
+                let (words, cycles) = self.blocks.conv(payload)?;
+                self.n[counter::CONV_BUSY] += cycles;
+                self.n[counter::CONV_IN] += len as u64;
+                self.n[counter::CONV_OUT] += words.len() as u64;
+                Ok(Step::Done(Response {
+                    kind: ResponseKind::Conv,
+                    words,
+                    consumed: 1 + len,
+                    cycles,
+                }))
+            }
+            Op::Update => {
+                self.transactions = self.transactions.wrapping_add(1);
+                let r = self.update(payload)?;
+                self.n[counter::UPDATE_IN] += len as u64;
+                self.n[counter::UPDATE_OUT] += r.words.len() as u64;
+                self.n[counter::UPDATE_BUSY] += r.cycles;
+                Ok(Step::Done(r))
+            }
+            Op::Counters => {
+                self.transactions = self.transactions.wrapping_add(1);
+                Ok(Step::Done(Response {
+                    kind: ResponseKind::Counters,
+                    words: self.counters().to_vec(),
+                    consumed: 1,
+                    cycles: COUNTER_WORDS as u64,
+                }))
+            }
+        }
+    }
+
+    /// An update payload: command words to the unit, the gearbox's whole beats through it (a
+    /// trailing partial beat dropped and flagged), then the response words and the status word.
+    fn update(&mut self, payload: &[u64]) -> std::result::Result<Response, B::Error> {
+        let p = &self.update;
+        let lay = UpdateLayout::new(p);
+        let cmd_cycles = self.blocks.update_command([payload[0], payload[1]])?;
+        let body = &payload[2..];
+        let n = body.len() / lay.beat_in_words();
+        let (mut w, mut u) = (
+            Vec::with_capacity(n * lay.lanes),
+            Vec::with_capacity(n * lay.lanes),
+        );
+        for beat in body.chunks_exact(lay.beat_in_words()) {
+            let (bw, bu) = beat.split_at(lay.w_words());
+            w.extend(
+                UpdateLayout::unpack_fields(bw, lay.w_bits, lay.w_per_word(), lay.lanes)
+                    .into_iter()
+                    .map(|b| p.w_format.from_bits(b)),
+            );
+            u.extend(
+                UpdateLayout::unpack_fields(bu, lay.u_bits, lay.u_per_word(), lay.lanes)
+                    .into_iter()
+                    .map(|b| p.u_format.from_bits(b)),
+            );
+        }
+        let (beats, beat_cycles) = if n == 0 {
+            (Vec::new(), 0)
+        } else {
+            self.blocks.update_beats(&w, &u)?
+        };
+        if beats.len() != n {
+            return Err(QtrainError::Shape(format!(
+                "the update unit returned {} beats for {n}",
+                beats.len()
+            ))
+            .into());
+        }
+        let packs = beats.iter().filter(|b| b.pack.is_some()).count();
+        let mut words = update_response_words(p, &beats);
+        let (saturations, cmd_error) = self.blocks.update_status();
+        let status = UpdateStatus {
+            saturations: saturations.min(u32::MAX as u64),
+            cmd_error,
+            truncated: body.len() % lay.beat_in_words() != 0,
+        };
+        words.push(status.word());
+        Ok(Response {
+            kind: ResponseKind::Update(status),
+            words,
+            consumed: 1 + payload.len(),
+            cycles: cmd_cycles + beat_cycles.max(lay.stream_cycles(n, packs)),
+        })
+    }
+
+    /// Every complete transaction of `input`, answered in order; errors if `input` ends inside a
+    /// transaction's payload (the top would wait for more).
+    pub fn run(&mut self, input: &[u64]) -> std::result::Result<Vec<Response>, B::Error> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < input.len() {
+            match self.step(&input[at..])? {
+                Step::Done(r) => {
+                    at += r.consumed;
+                    out.push(r);
+                }
+                Step::Waiting { header, missing } => {
+                    return Err(QtrainError::Shape(format!(
+                        "header {header:#018x} announces {} payload words, the input has {}: \
+                         the top waits for {missing} more",
+                        header >> LEN_SHIFT,
+                        input.len() - at - 1
+                    ))
+                    .into())
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The golden model's blocks: the conv engine as `exact::xnor_conv` (the layer checked against the
+/// engine's configuration, cycles by the ideal-cycle formula) and the update unit as
+/// [`UpdateUnitModel`] with the hardware's command handling (reserved bits or mode 3: ignored and
+/// flagged until a valid command clears the saturation counter; one cycle a beat, `lanes·131` for a
+/// reseed).
+#[derive(Clone, Debug)]
+pub struct GoldenBlocks {
+    conv: ConvParams,
+    unit: UpdateUnitModel,
+    cmd_error: bool,
+}
+
+impl GoldenBlocks {
+    /// The blocks of the configuration `hw`, at power-on.
+    pub fn new(hw: &HwConfig) -> Result<Self> {
+        Ok(Self {
+            conv: hw.conv.clone(),
+            unit: UpdateUnitModel::new(&hw.update)?,
+            cmd_error: false,
+        })
+    }
+
+    /// The update unit's model.
+    pub fn unit(&self) -> &UpdateUnitModel {
+        &self.unit
+    }
+}
+
+/// The golden top of the configuration `hw` at power-on.
+pub fn golden_top(hw: &HwConfig) -> Result<TopModel<GoldenBlocks>> {
+    Ok(TopModel::new(GoldenBlocks::new(hw)?, &hw.update))
+}
+
+impl TopBlocks for GoldenBlocks {
+    type Error = QtrainError;
+
+    fn conv(&mut self, input: &[u64]) -> Result<(Vec<u64>, u64)> {
+        let l = ConvLayer::from_command_word(input[0])?;
+        l.validate(&self.conv)?;
+        let (np, nw, na) = (l.param_words(), l.weight_words(), l.act_words());
+        let expected = 1 + np + nw + na * l.images;
+        if input.len() != expected {
+            return Err(QtrainError::Shape(format!(
+                "conv layer command expects {expected} input words (1 + {np} params + {nw} weights + {} images × {na}), got {}",
+                l.images,
+                input.len()
+            )));
+        }
+        let params = &input[1..1 + np];
+        let rq = Requant {
+            m: params.iter().map(|&w| w as u16 as i16).collect(),
+            b: params.iter().map(|&w| (w >> 16) as u32 as i32).collect(),
+            sh: l.sh,
+            a_out: l.a_out,
+        };
+        let weights = &input[1 + np..1 + np + nw];
+        let outs = input[1 + np + nw..]
+            .chunks(na)
+            .map(|img| {
+                let a = bitplanes::unpack_planes(img, l.h, l.w, l.c_in, l.a_in)?;
+                xnor_conv::conv_layer(&l, weights, &rq, &a)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let cycles = l.ideal_cycles(self.conv.pe, self.conv.simd) * l.images as u64;
+        Ok((output_stream(&l, &outs)?, cycles))
+    }
+
+    fn update_command(&mut self, words: [u64; 2]) -> Result<u64> {
+        if words[0] >> 32 != 0 || words[0] & 3 == 3 {
+            self.cmd_error = true;
+            return Ok(1);
+        }
+        let c = UpdateCommand::decode(words, self.unit.params()).map_err(|e| {
+            QtrainError::Shape(format!(
+                "update command {:#x}: the golden model cannot say what the hardware does with it: {e}",
+                words[0]
+            ))
+        })?;
+        self.unit.command(&c)?;
+        if c.clear_saturation {
+            self.cmd_error = false;
+        }
+        Ok(match c.reseed {
+            Some(_) => 131 * self.unit.params().lanes as u64,
+            None => 1,
+        })
+    }
+
+    fn update_beats(&mut self, w: &[i64], u: &[i64]) -> Result<(Vec<BeatOut>, u64)> {
+        let beats = self.unit.run(w, u)?;
+        let n = beats.len() as u64;
+        Ok((beats, n))
+    }
+
+    fn update_status(&self) -> (u64, bool) {
+        (self.unit.saturation().count, self.cmd_error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,6 +891,124 @@ mod tests {
             images: 1234,
         };
         assert_eq!(l.command_word() >> CONV_IMAGES_SHIFT, 1233);
+    }
+
+    #[test]
+    fn update_frame_parses_what_the_golden_top_sends() {
+        use crate::exact::update::{pad_filters, UpdateGrid, UpdateMode};
+        let hw = HwConfig::default();
+        let p = &hw.update;
+        let fb = 45;
+        let w: Vec<i64> = (0..2 * fb as i64)
+            .map(|i| (i * 977) % 30000 - 15000)
+            .collect();
+        let u: Vec<i64> = (0..2 * fb as i64).map(|i| (i * 31) % 200 - 100).collect();
+        let (w, u) = (
+            pad_filters(&w, fb, p.lanes, 0).unwrap(),
+            pad_filters(&u, fb, p.lanes, 0).unwrap(),
+        );
+        let cmd = UpdateCommand {
+            mode: UpdateMode::Sr,
+            grid: UpdateGrid::Binary,
+            pack: true,
+            filter_bits: fb as u32,
+            reseed: Some(3),
+            clear_saturation: true,
+        };
+        let t = update_transaction(p, cmd.encode(p).unwrap(), &w, &u).unwrap();
+        let mut top = golden_top(&hw).unwrap();
+        let Step::Done(r) = top.step(&t).unwrap() else {
+            panic!("waiting")
+        };
+        assert_eq!(r.consumed, t.len());
+        let mut m = UpdateUnitModel::new(p).unwrap();
+        m.command(&cmd).unwrap();
+        let beats = m.run(&w, &u).unwrap();
+        let frame = UpdateFrame::new(p, &cmd, beats.len());
+        assert_eq!(frame.len(), r.words.len());
+        let reply = frame.parse(p, &r.words).unwrap();
+        let lanes = |f: fn(&crate::exact::update::LaneOut) -> i64| -> Vec<i64> {
+            beats.iter().flat_map(|b| b.lanes.iter().map(f)).collect()
+        };
+        assert_eq!(reply.w, lanes(|o| o.w));
+        assert_eq!(reply.q, lanes(|o| o.q));
+        let packed: Vec<u64> = beats.iter().filter_map(|b| b.pack).collect();
+        assert_eq!((reply.packed.len(), &reply.packed), (2, &packed));
+        assert_eq!(reply.status.saturations, m.saturation().count);
+        assert_eq!(r.kind, ResponseKind::Update(reply.status));
+        for i in [0, 17, w.len() - 1] {
+            let (k, sh) = frame.w_out_field(i);
+            let f = (r.words[k] >> sh) & crate::fixed::mask(p.w_format.total_bits);
+            assert_eq!(p.w_format.from_bits(f), reply.w[i], "element {i}");
+        }
+        // counters after it: one update, its words in and out
+        let c = top.step(&counters_transaction()).unwrap();
+        let Step::Done(c) = c else { panic!() };
+        let c = Counters::parse(&c.words).unwrap();
+        assert_eq!(
+            (c.update_in, c.update_out, c.transactions, c.errors),
+            (t.len() as u64 - 1, r.words.len() as u64, 2, 0)
+        );
+    }
+
+    #[test]
+    fn top_model_answers_bad_headers_drains_and_waits() {
+        let hw = HwConfig::default();
+        let mut top = golden_top(&hw).unwrap();
+        let untagged = 0x1234_5678_0000_000Cu64;
+        let bad_op = header(Op::Conv, 2) ^ 1 ^ 7;
+        let short_upd = header(Op::Update, 1);
+        let stream = [
+            vec![untagged],
+            vec![bad_op, 0xC, 0xC],
+            vec![header(Op::Counters, 1), 99],
+            vec![header(Op::Conv, 3), 0xD, 1, 2],
+            vec![header(Op::Conv, 0)],
+            vec![short_upd, 5],
+            vec![header(Op::Update, 2), 1 << 2, 0],
+            counters_transaction(),
+        ]
+        .concat();
+        let r = top.run(&stream).unwrap();
+        let codes: Vec<Option<u64>> = r
+            .iter()
+            .map(|x| match x.kind {
+                ResponseKind::Error { code, .. } => Some(code),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                Some(ERR_TAG),
+                Some(ERR_OP),
+                Some(ERR_LEN),
+                Some(ERR_CONV_CMD),
+                Some(ERR_LEN),
+                Some(ERR_LEN),
+                None,
+                None
+            ]
+        );
+        assert_eq!(r[1].words, [error_word(ERR_OP, bad_op)]);
+        assert_eq!(r[5].words, [error_word(ERR_LEN, short_upd)]);
+        assert_eq!(r[6].words, [status_word(0, false)]);
+        let c = Counters::parse(&r[7].words).unwrap();
+        assert_eq!(
+            (c.transactions, c.errors, c.update_in, c.update_out),
+            (8, 6, 2, 1)
+        );
+        // a malformed command word is flagged in the status, and a short payload waits
+        let r = top.run(&[header(Op::Update, 2), 1 << 40, 0]).unwrap();
+        assert!(UpdateStatus::parse(r[0].words[0]).cmd_error);
+        assert_eq!(
+            top.step(&[header(Op::Update, 4), 0, 0]).unwrap(),
+            Step::Waiting {
+                header: header(Op::Update, 4),
+                missing: 2
+            }
+        );
+        assert!(top.run(&[header(Op::Conv, 2), 0xC]).is_err());
     }
 
     #[test]

@@ -422,17 +422,15 @@ impl UpdateUnitModel {
     /// The packer: place this beat's sign bits at the filter position, emit a word when it is full or
     /// the filter ends.
     fn pack_step(&mut self, lanes: &[LaneOut]) -> Option<u64> {
-        let (n, len) = (lanes.len() as u32, self.cmd.filter_bits);
-        let slot = self.pack_pos % STREAM_WORD_BITS as u32;
+        let len = self.cmd.filter_bits;
+        let (slot, emit, next) = pack_advance(self.pack_pos, lanes.len() as u32, len);
         for (l, o) in lanes.iter().enumerate() {
             if self.pack_pos + (l as u32) < len && o.q >= 0 {
                 self.pack_acc |= 1 << (slot + l as u32);
             }
         }
-        let filter_end = self.pack_pos + n >= len;
-        let word_full = slot + n == STREAM_WORD_BITS as u32;
-        self.pack_pos = if filter_end { 0 } else { self.pack_pos + n };
-        (filter_end || word_full).then(|| std::mem::take(&mut self.pack_acc))
+        self.pack_pos = next;
+        emit.then(|| std::mem::take(&mut self.pack_acc))
     }
 
     /// Process a whole stream (length a multiple of `lanes`), beat by beat.
@@ -450,6 +448,18 @@ impl UpdateUnitModel {
             .map(|(wb, ub)| self.beat(wb, ub))
             .collect()
     }
+}
+
+/// The sign packer's schedule, shared by the model and the host's view of an update response
+/// (`exact::accel::UpdateFrame`): a beat of `lanes` signs at position `pos` of a `filter_bits`-long
+/// filter puts its signs at bit `slot` of the current word and emits the word when the beat fills it
+/// or ends the filter. Returns `(slot, emit, next position)`.
+pub fn pack_advance(pos: u32, lanes: u32, filter_bits: u32) -> (u32, bool, u32) {
+    let slot = pos % STREAM_WORD_BITS as u32;
+    let filter_end = pos + lanes >= filter_bits;
+    let word_full = slot + lanes == STREAM_WORD_BITS as u32;
+    let next = if filter_end { 0 } else { pos + lanes };
+    (slot, filter_end || word_full, next)
 }
 
 /// Host side of packing: pad each filter of `filter_bits` values to a multiple of `lanes` with `fill`.
