@@ -1,19 +1,19 @@
 //! Accelerator-top benches: conv layers and update runs interleaved in one stream through
-//! `AccelTop` (P=4, S=64 engine; 4- and 16-lane update units), bit for bit against the golden model
-//! (`qtrain::exact`) under seeded random input gaps and output back-pressure; counters read back
-//! against what was sent; bad headers answered without losing the stream; the watchdog; a VCD read
+//! `AccelTop` (P=4, S=64 engine; 4- and 16-lane update units) under seeded random input gaps and
+//! output back-pressure, word for word against the golden top (`qtrain::exact::accel::TopModel` with
+//! the golden blocks: the one definition of headers, error words, draining, the gearbox, response
+//! framing and counters); bad headers answered without losing the stream; the watchdog; a VCD read
 //! back (handshake rules, `last` on exactly each response's final word, nothing leaves before its
 //! command).
 
 use qtrain::exact::accel::{
-    self as wire, conv_transaction, counters_transaction, update_response, update_transaction,
-    Counters, Op,
+    self as wire, conv_transaction, counters_transaction, golden_top, update_transaction, Counters,
+    Op,
 };
-use qtrain::exact::geometry::{input_stream, output_stream, ConvLayer};
+use qtrain::exact::geometry::{input_stream, ConvLayer};
 use qtrain::exact::pack::pack_weights;
 use qtrain::exact::requant::Requant;
-use qtrain::exact::update::{pad_filters, UpdateCommand, UpdateGrid, UpdateMode, UpdateUnitModel};
-use qtrain::exact::xnor_conv::conv_layer;
+use qtrain::exact::update::{pad_filters, UpdateCommand, UpdateGrid, UpdateMode};
 use qtrain::fixed::FixedFormat;
 use qtrain::hw::{ConvParams, HwConfig, UpdateParams};
 use qtrain_hdl::accel::runner::{run_watched, RunResult, Stimulus};
@@ -60,7 +60,7 @@ fn odd_lanes() -> UpdateParams {
     }
 }
 
-/// A conv transaction and its golden response.
+/// A conv transaction of a seeded layer.
 fn conv_case(
     seed: u64,
     c_in: usize,
@@ -68,7 +68,7 @@ fn conv_case(
     hw_: usize,
     pool: bool,
     images: usize,
-) -> (Vec<u64>, Vec<u64>) {
+) -> Vec<u64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (a_in, a_out) = (2, 2);
     let layer = ConvLayer {
@@ -102,14 +102,7 @@ fn conv_case(
                 .collect()
         })
         .collect();
-    let outs: Vec<Vec<u32>> = imgs
-        .iter()
-        .map(|a| conv_layer(&layer, &packed, &rq, a).unwrap())
-        .collect();
-    (
-        conv_transaction(&input_stream(&layer, &rq, &packed, &imgs).unwrap()).unwrap(),
-        output_stream(&layer, &outs).unwrap(),
-    )
+    conv_transaction(&input_stream(&layer, &rq, &packed, &imgs).unwrap()).unwrap()
 }
 
 /// Random raw (w, u) for `beats` beats.
@@ -125,31 +118,25 @@ fn update_data(p: &UpdateParams, n: usize, seed: u64) -> (Vec<i64>, Vec<i64>) {
     (w, u)
 }
 
-/// An update transaction and its golden response (advancing `model`).
-fn update_case(
-    model: &mut UpdateUnitModel,
-    c: UpdateCommand,
-    w: &[i64],
-    u: &[i64],
-) -> (Vec<u64>, Vec<u64>) {
-    let p = model.params().clone();
-    let cmd = c.encode(&p).unwrap();
-    (
-        update_transaction(&p, cmd, w, u).unwrap(),
-        update_response(model, cmd, w, u).unwrap(),
-    )
+/// An update transaction.
+fn update_case(p: &UpdateParams, c: UpdateCommand, w: &[i64], u: &[i64]) -> Vec<u64> {
+    update_transaction(p, c.encode(p).unwrap(), w, u).unwrap()
+}
+
+/// The golden top's responses to `t` (the bench's top configuration with update unit `p`).
+fn golden(p: &UpdateParams, t: &[Vec<u64>]) -> Vec<Vec<u64>> {
+    let r = golden_top(&hw(p.clone()))
+        .unwrap()
+        .run(&t.concat())
+        .unwrap();
+    assert_eq!(r.len(), t.len(), "one response per transaction");
+    r.into_iter().map(|r| r.words).collect()
 }
 
 /// The interleaved session: conv, update (SR, reseed, packing), conv (2 images), update (BC),
-/// update (R on a k-bit grid), counters. Returns transactions and golden responses (counters last,
-/// computed from what was sent).
+/// update (R on a k-bit grid), counters; and the golden top's responses.
 fn session(p: &UpdateParams, seed: u64) -> (Vec<Vec<u64>>, Vec<Vec<u64>>) {
-    let mut m = UpdateUnitModel::new(p).unwrap();
-    let mut t = Vec::new();
-    let mut r = Vec::new();
-    let (a, b) = conv_case(seed, 5, 19, 6, true, 1);
-    t.push(a);
-    r.push(b);
+    let mut t = vec![conv_case(seed, 5, 19, 6, true, 1)];
     // SR with packing: 2 filters of 9·5 = 45 weights, padded to whole beats.
     let fb = 45;
     let (w, u) = update_data(p, 2 * fb, seed + 1);
@@ -163,58 +150,23 @@ fn session(p: &UpdateParams, seed: u64) -> (Vec<Vec<u64>>, Vec<Vec<u64>>) {
         reseed: Some(seed ^ 0xABCD),
         clear_saturation: true,
     };
-    let (a, b) = update_case(&mut m, sr, &w, &u);
-    t.push(a);
-    r.push(b);
-    let (a, b) = conv_case(seed + 2, 70, 8, 4, false, 2);
-    t.push(a);
-    r.push(b);
+    t.push(update_case(p, sr, &w, &u));
+    t.push(conv_case(seed + 2, 70, 8, 4, false, 2));
     let (w, u) = update_data(p, 5 * p.lanes, seed + 3);
     let bc = UpdateCommand {
         mode: UpdateMode::Bc,
         ..UpdateCommand::default()
     };
-    let (a, b) = update_case(&mut m, bc, &w, &u);
-    t.push(a);
-    r.push(b);
+    t.push(update_case(p, bc, &w, &u));
     let (w, u) = update_data(p, 3 * p.lanes, seed + 4);
     let rk = UpdateCommand {
         grid: UpdateGrid::Fixed { bits: 4, frac: 2 },
         ..UpdateCommand::default()
     };
-    let (a, b) = update_case(&mut m, rk, &w, &u);
-    t.push(a);
-    r.push(b);
-    let status = wire::status_word(m.saturation().count, false);
-    append_counters(&mut t, &mut r, status);
-    (t, r)
-}
-
-/// Append a read-counters transaction and the counters it must return, tallied from the
-/// transactions themselves; `status` is the expected update status word.
-fn append_counters(t: &mut Vec<Vec<u64>>, r: &mut Vec<Vec<u64>>, status: u64) {
-    // counters: what was sent, from the transactions themselves
-    let mut n = [0u64; 6];
-    for (tx, rx) in t.iter().zip(r.iter()) {
-        let (op, len) = wire::parse_header(tx[0]).unwrap();
-        match op {
-            Op::Conv => {
-                n[wire::counter::CONV_IN] += len as u64;
-                n[wire::counter::CONV_OUT] += rx.len() as u64;
-            }
-            Op::Update => {
-                n[wire::counter::UPDATE_IN] += len as u64;
-                n[wire::counter::UPDATE_OUT] += rx.len() as u64;
-            }
-            Op::Counters => unreachable!(),
-        }
-    }
-    let mut cw = vec![0u64; wire::COUNTER_WORDS];
-    cw[..6].copy_from_slice(&n);
-    cw[wire::counter::UPDATE_STATUS] = status;
-    cw[wire::counter::TRANSACTIONS] = t.len() as u64 + 1;
+    t.push(update_case(p, rk, &w, &u));
     t.push(counters_transaction());
-    r.push(cw);
+    let r = golden(p, &t);
+    (t, r)
 }
 
 fn run<const L: usize, const WB: usize, const UB: usize>(
@@ -298,8 +250,7 @@ fn noisy(seed: u64) -> Stimulus {
 #[test]
 fn back_to_back_conv_transactions_under_back_pressure() {
     let p = four_lanes();
-    let (mut t, mut r) = (Vec::new(), Vec::new());
-    for (i, (c_in, c_out, hw, pool, images)) in [
+    let mut t: Vec<Vec<u64>> = [
         (5, 19, 4, true, 1),
         (19, 7, 4, false, 2),
         (7, 64, 3, false, 1),
@@ -307,12 +258,12 @@ fn back_to_back_conv_transactions_under_back_pressure() {
     ]
     .into_iter()
     .enumerate()
-    {
-        let (a, b) = conv_case(40 + i as u64, c_in, c_out, hw, pool, images);
-        t.push(a);
-        r.push(b);
-    }
-    append_counters(&mut t, &mut r, wire::status_word(0, false));
+    .map(|(i, (c_in, c_out, hw, pool, images))| {
+        conv_case(40 + i as u64, c_in, c_out, hw, pool, images)
+    })
+    .collect();
+    t.push(counters_transaction());
+    let r = golden(&p, &t);
     let n: usize = r.iter().map(Vec::len).sum();
     for seed in 0..3 {
         let stim = Stimulus {
@@ -352,47 +303,43 @@ fn interleaved_conv_and_update_bit_exact_odd_gearbox() {
 #[test]
 fn bad_headers_answered_and_stream_stays_in_step() {
     let p = four_lanes();
-    let mut m = UpdateUnitModel::new(&p).unwrap();
     let untagged = 0x1234_5678_0000_000Cu64;
     let bad_op = wire::header(Op::Conv, 2) ^ 1 ^ 7; // op 7 (unknown), 2 payload words
-    let t = vec![
+    let mut t = vec![
         vec![untagged],
         vec![bad_op, 0xC, 0xC],
         vec![wire::header(Op::Counters, 1), 99],
         vec![wire::header(Op::Conv, 3), 0xD, 1, 2],
         vec![wire::header(Op::Update, 1), 5],
     ];
-    let mut want: Vec<Vec<u64>> = vec![
-        vec![wire::error_word(wire::ERR_TAG, untagged)],
-        vec![wire::error_word(wire::ERR_OP, bad_op)],
-        vec![wire::error_word(wire::ERR_LEN, t[2][0])],
-        vec![wire::error_word(wire::ERR_CONV_CMD, t[3][0])],
-        vec![wire::error_word(wire::ERR_LEN, t[4][0])],
-    ];
-    let mut t = t;
     let (w, u) = update_data(&p, 2 * p.lanes, 3);
-    let (a, b) = update_case(&mut m, UpdateCommand::default(), &w, &u);
-    t.push(a);
-    want.push(b);
+    t.push(update_case(&p, UpdateCommand::default(), &w, &u));
     // an update whose payload ends inside a beat: the partial beat is dropped and flagged
-    let mut short = update_transaction(
-        &p,
-        UpdateCommand::default().encode(&p).unwrap(),
-        &w[..4],
-        &u[..4],
-    )
-    .unwrap();
+    let mut short = update_case(&p, UpdateCommand::default(), &w[..4], &u[..4]);
     short.pop();
     short[0] = wire::header(Op::Update, short.len() as u32 - 1);
     t.push(short);
-    want.push(vec![
-        wire::status_word(m.saturation().count, false) | wire::STATUS_TRUNCATED,
-    ]);
     t.push(counters_transaction());
-    let n: usize = want.iter().map(Vec::len).sum::<usize>() + wire::COUNTER_WORDS;
+    let want = golden(&p, &t);
+    // the golden top answers as the wire format says
+    for (j, code) in [
+        wire::ERR_TAG,
+        wire::ERR_OP,
+        wire::ERR_LEN,
+        wire::ERR_CONV_CMD,
+        wire::ERR_LEN,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(want[j], [wire::error_word(code, t[j][0])], "response {j}");
+    }
+    let status = wire::UpdateStatus::parse(want[6][0]);
+    assert!(want[6].len() == 1 && status.truncated && !status.cmd_error);
+    let n: usize = want.iter().map(Vec::len).sum();
     let r = run::<4, 16, 8>(&p, &t, n, noisy(5), None);
     let mut at = 0;
-    for (j, resp) in want.iter().enumerate() {
+    for (j, resp) in want.iter().enumerate().take(want.len() - 1) {
         assert_eq!(&r.out[at..at + resp.len()], &resp[..], "response {j}");
         assert!(r.last[at + resp.len() - 1]);
         at += resp.len();
@@ -401,6 +348,11 @@ fn bad_headers_answered_and_stream_stays_in_step() {
     assert_eq!((c.transactions, c.errors), (t.len() as u64, 5));
     assert_eq!((c.conv_in, c.conv_out), (0, 0));
     assert_eq!(c.update_in as usize, t[5].len() - 1 + t[6].len() - 1);
+    let g = Counters::parse(&want[want.len() - 1]).unwrap();
+    assert_eq!(
+        (c.update_in, c.update_out, c.saturations, c.update_cmd_error),
+        (g.update_in, g.update_out, g.saturations, g.update_cmd_error)
+    );
 }
 
 /// A conv header shorter than the layer's stream: the host has sent everything, the engine waits for
@@ -409,7 +361,7 @@ fn bad_headers_answered_and_stream_stays_in_step() {
 #[test]
 fn watchdog_names_the_stalled_stream() {
     let p = four_lanes();
-    let (mut conv, _) = conv_case(3, 5, 8, 4, false, 1);
+    let mut conv = conv_case(3, 5, 8, 4, false, 1);
     let cut = conv.len() - 10;
     conv.truncate(cut);
     conv[0] = wire::header(Op::Conv, cut as u32 - 1);
