@@ -44,6 +44,10 @@ pub enum SimError {
     /// `last` was missing on the final word or present elsewhere.
     #[error("{0}")]
     Protocol(String),
+    /// An external tool (Verilator, the C++ compiler, the compiled model) is missing or failed; the
+    /// message says what to install or what the tool printed.
+    #[error("{0}")]
+    Tool(String),
     /// A golden-model error (bad shape, bad parameters).
     #[error(transparent)]
     Golden(#[from] qtrain::QtrainError),

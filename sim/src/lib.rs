@@ -18,3 +18,4 @@ pub mod rtl_backend;
 pub mod shapes;
 pub mod stream;
 pub mod trained;
+pub mod verilator_backend;

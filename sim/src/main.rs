@@ -22,6 +22,7 @@ use qtrain_sim::rtl_backend::{RtlDevice, RtlTarget};
 use qtrain_sim::shapes::{self, Use};
 use qtrain_sim::stream::{StreamDevice, Traffic};
 use qtrain_sim::trained::TrainedModel;
+use qtrain_sim::verilator_backend::VerilatorDevice;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Backend {
@@ -29,6 +30,9 @@ enum Backend {
     Rtl,
     /// Transaction-level model: the integer golden model behind the same stream interface.
     Model,
+    /// The exported Verilog top `qtrain_accel` compiled by Verilator (cycle-accurate; compiled
+    /// once per hardware configuration and cached under target/verilator).
+    Verilator,
 }
 
 /// What `--backend rtl` simulates.
@@ -307,13 +311,22 @@ fn check_flags(a: &Args, hw: &Hw) -> Result<Checked> {
                         flag,
                         v,
                         "0 with --backend model (it has no clock: input gaps and back-pressure \
-                         need --backend rtl)",
+                         need --backend rtl or verilator)",
                     )
                     .into());
             }
         }
         if a.vcd.is_some() {
-            bail!("--vcd needs --backend rtl (the model backend has no waveform)");
+            bail!("--vcd needs --backend rtl or verilator (the model backend has no waveform)");
+        }
+    }
+    if a.backend == Backend::Verilator {
+        if let Some(t) = a.rtl_target {
+            bail!(
+                "--rtl-target {} applies to --backend rtl, not --backend verilator (it always \
+                 simulates the exported top qtrain_accel)",
+                target_name(t)
+            );
         }
     }
     let target = a.rtl_target.unwrap_or(Target::Engine);
@@ -361,6 +374,7 @@ fn check_flags(a: &Args, hw: &Hw) -> Result<Checked> {
             (Backend::Model, _) => Use::Model,
             (Backend::Rtl, Target::Engine) => Use::RtlEngine,
             (Backend::Rtl, Target::Top) => Use::RtlTop,
+            (Backend::Verilator, _) => Use::Verilator,
         };
         shapes::check(&hw.cfg, &hw.origin, u)?;
         return Ok(c);
@@ -401,6 +415,7 @@ fn check_flags(a: &Args, hw: &Hw) -> Result<Checked> {
         match a.backend {
             Backend::Model => Use::Model,
             Backend::Rtl => Use::RtlTop,
+            Backend::Verilator => Use::Verilator,
         },
     )?;
     if let Some(s) = &a.corrupt_update {
@@ -662,6 +677,22 @@ fn make_device(
                 }
                 None => None,
             };
+            (Box::new(d), vcd)
+        }
+        Backend::Verilator => {
+            let traffic = Traffic {
+                input_gap: args.input_gap,
+                output_stall: args.output_stall,
+                seed: args.seed,
+            };
+            let (vcd, w): (_, Option<Box<dyn std::io::Write>>) = match &c.vcd {
+                Some(t) => {
+                    let (out, f) = OutFile::create(t)?;
+                    (Some(out), Some(Box::new(std::io::BufWriter::new(f))))
+                }
+                None => (None, None),
+            };
+            let d = VerilatorDevice::new(hw, traffic, args.watchdog, w)?;
             (Box::new(d), vcd)
         }
     })

@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | `--backend rtl --rtl-target engine` | (16, 64), (4, 64) | any legal (simulated only when (16, 16, 8); other shapes take no update transactions) |
 //! | `--backend rtl --rtl-target top`, `--train --backend rtl` (either target) | (16, 64), (4, 64) | (16, 16, 8) |
-//! | `sim export` | (16, 64), (4, 64), (32, 64) | (16, 16, 8) |
+//! | `sim export`, `--backend verilator` (the exported Verilog, compiled) | (16, 64), (4, 64), (32, 64) | (16, 16, 8) |
 //! | `--backend model` (also with `--train`) | any legal | any legal |
 //!
 //! The matches that instantiate these shapes (`rtl_backend.rs`, `export.rs`, `hil.rs`) are tested
@@ -64,6 +64,8 @@ pub enum Use {
     RtlTop,
     /// `sim export`: Verilog of the top, the engine and the update unit.
     Export,
+    /// `--backend verilator`: the exported top compiled by Verilator (every exported shape).
+    Verilator,
 }
 
 impl Use {
@@ -73,6 +75,7 @@ impl Use {
             Use::RtlEngine => "the rtl backend",
             Use::RtlTop => "the rtl backend's accelerator top (--rtl-target top, --train)",
             Use::Export => "sim export",
+            Use::Verilator => "the verilator backend (the exported Verilog)",
         }
     }
 }
@@ -91,7 +94,7 @@ pub fn conv_shapes(u: Use) -> Vec<ConvShape> {
         .iter()
         .copied()
         .filter(|s| match u {
-            Use::Model | Use::Export => true,
+            Use::Model | Use::Export | Use::Verilator => true,
             Use::RtlEngine | Use::RtlTop => s.rtl,
         })
         .collect()
@@ -122,7 +125,7 @@ pub fn check(hw: &HwConfig, origin: &Origin, u: Use) -> Result<(), QtrainError> 
             ),
         ));
     }
-    if matches!(u, Use::RtlTop | Use::Export) {
+    if matches!(u, Use::RtlTop | Use::Export | Use::Verilator) {
         let up = &hw.update;
         let got = (up.lanes, up.w_format.total_bits, up.u_format.total_bits);
         if got != UPDATE_SHAPE {

@@ -1,0 +1,670 @@
+//! The Verilator backend (`sim --backend verilator`): the exported accelerator top `qtrain_accel.v`
+//! (what `sim export` writes, [`crate::export::verilog`]) compiled by Verilator into a small
+//! executable, cycle-accurate, behind the same [`StreamDevice`] as the rust-hdl and model backends.
+//!
+//! **Harness.** The executable is the verilated top plus `verilator_harness.cpp` (its doc has the
+//! protocol): the host sends one whole transaction over a pipe (binary, little-endian: the words,
+//! the expected response length, the traffic probabilities and seed, the watchdog), the harness runs
+//! the clock loop itself — no per-cycle round trips — and answers with the output words, their
+//! `last` flags and cycles, or on a stall a diagnosis (which stream, the router's state, words moved)
+//! that becomes [`SimError::Stalled`] exactly like the rtl backend's. Its cycle loop and traffic
+//! generator are the rust-hdl runner's (`qtrain_hdl::accel::runner`), so a seed gives the same
+//! input gaps and back-pressure, and the same cycle counts, on `--backend rtl --rtl-target top`.
+//!
+//! **Build.** Verilator translates the Verilog to C++ (`--cc`) and this module compiles and links
+//! it with the system C++ compiler (no `make`: GNU make cannot build in a directory whose path has a
+//! space, so every tool runs in the build directory with relative paths). The model is cached per
+//! hardware configuration under `target/verilator/` (override: `QTRAIN_VERILATOR_CACHE`), keyed by a
+//! hash of the Verilog text, the harness source, the build flags and `verilator --version`; a build
+//! happens in a private temporary directory that is renamed into place when complete, so concurrent
+//! first builds never see each other's half-written files (the loser of the rename uses the
+//! winner's model). The tool is `verilator` on `PATH` or `QTRAIN_VERILATOR`; when it is missing the
+//! error says what to install. The shapes it builds are [`crate::shapes`]' export shapes
+//! ([`crate::shapes::Use::Verilator`]).
+//!
+//! **Waveform.** A model built with `--trace` writes a VCD of the first transaction (the ports and
+//! every internal signal, the clock's rising edge at `10·c + 5` ns as the rtl backend's VCD has it).
+
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Instant;
+
+use qtrain::hw::HwConfig;
+use qtrain_hdl::accel::router::STATE_NAMES;
+use qtrain_hdl::accel::ACCEL_TOP;
+
+use crate::error::SimError;
+use crate::shapes::Use;
+use crate::stream::{StreamDevice, Traffic, Transfer};
+
+/// The harness compiled with every model (its doc comment has the pipe protocol).
+pub const HARNESS: &str = include_str!("verilator_harness.cpp");
+
+/// Verilator configuration: the router's state and remaining payload are readable by the harness
+/// (for the watchdog's diagnosis); nothing else is made public.
+const VLT: &str = "`verilator_config\n\
+public_flat_rd -module \"qtrain_accel$router\" -var \"state\"\n\
+public_flat_rd -module \"qtrain_accel$router\" -var \"remaining\"\n";
+
+/// Verilator's options (part of the cache key). Registers start at 0, as in rust-hdl.
+const VERILATOR_FLAGS: &[&str] = &[
+    "--cc",
+    "-O3",
+    "--x-assign",
+    "0",
+    "--x-initial",
+    "0",
+    "--noassert",
+    "-Wno-fatal",
+    "-Wno-lint",
+    "-Wno-style",
+];
+
+/// C++ flags of every object (verilated.mk's, without `make`); hot code `-O2`, the model's
+/// once-run (`__Slow`) code unoptimised for a faster build.
+const CXX_FLAGS: &[&str] = &[
+    "-std=gnu++17",
+    "-faligned-new",
+    "-fcf-protection=none",
+    "-Wno-bool-operation",
+    "-Wno-sign-compare",
+    "-Wno-uninitialized",
+    "-Wno-unused-but-set-variable",
+    "-Wno-unused-parameter",
+    "-Wno-unused-variable",
+    "-Wno-shadow",
+    "-DVM_COVERAGE=0",
+    "-DVM_SC=0",
+    "-DVM_TRACE_FST=0",
+];
+const OPT_FAST: &str = "-O2";
+const OPT_SLOW: &str = "-O0";
+const LINK_LIBS: &[&str] = &["-pthread", "-lpthread", "-latomic"];
+
+/// What to install when a tool is missing.
+pub const INSTALL_HINT: &str = "apt-get install -y verilator";
+
+const EXE: &str = "qtrain_accel_sim";
+
+/// The Verilator executable: `QTRAIN_VERILATOR` or `verilator` on `PATH`.
+pub fn verilator_tool() -> PathBuf {
+    std::env::var_os("QTRAIN_VERILATOR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "verilator".into())
+}
+
+fn tool_err(msg: String) -> SimError {
+    SimError::Tool(msg)
+}
+
+/// `verilator --version`, or the error that says what to install.
+pub fn verilator_version() -> Result<String, SimError> {
+    let tool = verilator_tool();
+    let out = Command::new(&tool).arg("--version").output().map_err(|e| {
+        tool_err(format!(
+            "--backend verilator needs Verilator, but `{}` cannot be run ({e}); install it with \
+             `{INSTALL_HINT}` (or point QTRAIN_VERILATOR at the executable)",
+            tool.display()
+        ))
+    })?;
+    if !out.status.success() {
+        return Err(tool_err(format!(
+            "`{} --version` failed ({}): {}; install Verilator with `{INSTALL_HINT}`",
+            tool.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Where compiled models are kept: `QTRAIN_VERILATOR_CACHE`, else `verilator/` in the cargo target
+/// directory this binary was built in (found by its `CACHEDIR.TAG`), else the workspace's `target/`.
+pub fn cache_root() -> PathBuf {
+    if let Some(d) = std::env::var_os("QTRAIN_VERILATOR_CACHE") {
+        return d.into();
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(t) = exe
+            .ancestors()
+            .skip(1)
+            .find(|a| a.join("CACHEDIR.TAG").is_file())
+        {
+            return t.join("verilator");
+        }
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/verilator")
+}
+
+fn fnv1a64(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for &b in p.iter().chain(&[0xFFu8]) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// A compiled model.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// The harness executable.
+    pub exe: PathBuf,
+    /// Seconds this call spent compiling it (`None`: it was cached).
+    pub compile_seconds: Option<f64>,
+    /// Built with `--trace` (can write a VCD).
+    pub trace: bool,
+}
+
+/// The compiled model of `hw`'s top (with `--trace` when `trace`): from the cache, or built now.
+pub fn model(hw: &HwConfig, trace: bool) -> Result<Model, SimError> {
+    crate::shapes::check(hw, &qtrain::validate::Origin::Flag, Use::Verilator)?;
+    let version = verilator_version()?;
+    let [verilog, ..] =
+        crate::export::verilog(hw).map_err(|e| SimError::Protocol(e.to_string()))?;
+    let flags = format!(
+        "{VERILATOR_FLAGS:?} {CXX_FLAGS:?} {OPT_FAST} {OPT_SLOW} {LINK_LIBS:?} trace={trace}"
+    );
+    let key = fnv1a64(&[
+        verilog.as_bytes(),
+        HARNESS.as_bytes(),
+        VLT.as_bytes(),
+        flags.as_bytes(),
+        version.as_bytes(),
+    ]);
+    let root = cache_root();
+    let name = format!(
+        "{ACCEL_TOP}-p{}-s{}{}-{key:016x}",
+        hw.conv.pe,
+        hw.conv.simd,
+        if trace { "-trace" } else { "" }
+    );
+    let dir = root.join(&name);
+    let exe = dir.join(EXE);
+    if exe.is_file() {
+        return Ok(Model {
+            exe,
+            compile_seconds: None,
+            trace,
+        });
+    }
+    std::fs::create_dir_all(&root)
+        .map_err(|e| tool_err(format!("cannot create {}: {e}", root.display())))?;
+    let t0 = Instant::now();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmp = root.join(format!(".build-{name}-{}-{nanos}", std::process::id()));
+    eprintln!(
+        "verilator: compiling the exported top for P={} S={}{} (once per configuration, cached in {})",
+        hw.conv.pe,
+        hw.conv.simd,
+        if trace { " with --trace" } else { "" },
+        dir.display()
+    );
+    let built = build(&tmp, &verilog, trace);
+    if let Err(e) = built {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if let Err(e) = std::fs::rename(&tmp, &dir) {
+        // Another process finished the same model first: use it.
+        let _ = std::fs::remove_dir_all(&tmp);
+        if !exe.is_file() {
+            return Err(tool_err(format!(
+                "cannot move the compiled model into {}: {e}",
+                dir.display()
+            )));
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    eprintln!("verilator: compiled in {secs:.1} s");
+    Ok(Model {
+        exe,
+        compile_seconds: Some(secs),
+        trace,
+    })
+}
+
+/// Run `cmd` in `dir`; on failure the error names the step and shows the tool's output.
+fn run_step(cmd: &mut Command, what: &str, log: &mut String) -> Result<(), SimError> {
+    let out = cmd.output().map_err(|e| {
+        tool_err(format!(
+            "{what}: cannot run {:?} ({e}); --backend verilator needs Verilator and a C++ compiler: \
+             `apt-get install -y verilator g++`",
+            cmd.get_program()
+        ))
+    })?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    log.push_str(&format!("$ {cmd:?}\n{text}\n"));
+    if !out.status.success() {
+        let tail: Vec<&str> = text.lines().rev().take(30).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(tool_err(format!(
+            "{what} failed ({}):\n{}",
+            out.status,
+            tail.join("\n")
+        )));
+    }
+    Ok(())
+}
+
+/// The names listed under `var +=` in Verilator's `*_classes.mk`.
+fn mk_list(mk: &str, var: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut on = false;
+    for line in mk.lines() {
+        let t = line.trim();
+        if t.starts_with(var) && t[var.len()..].trim_start().starts_with("+=") {
+            on = true;
+            continue;
+        }
+        if on {
+            let name = t.trim_end_matches('\\').trim();
+            if !name.is_empty() {
+                v.push(name.to_string());
+            }
+            if !t.ends_with('\\') {
+                on = false;
+            }
+        }
+    }
+    v
+}
+
+/// Verilate and compile into `dir` (created); every tool runs inside `dir` with relative paths.
+fn build(dir: &Path, verilog: &str, trace: bool) -> Result<(), SimError> {
+    let io = |p: &Path, e: std::io::Error| tool_err(format!("{}: {e}", p.display()));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    for (f, text) in [
+        (format!("{ACCEL_TOP}.v"), verilog),
+        ("qtrain.vlt".to_string(), VLT),
+        ("harness.cpp".to_string(), HARNESS),
+    ] {
+        let p = dir.join(f);
+        std::fs::write(&p, text).map_err(|e| io(&p, e))?;
+    }
+    let mut log = String::new();
+    let tool = verilator_tool();
+    let mut v = Command::new(&tool);
+    v.current_dir(dir)
+        .args(VERILATOR_FLAGS)
+        .args(if trace { &["--trace"][..] } else { &[] })
+        .args(["--top-module", ACCEL_TOP, "--Mdir", "obj", "qtrain.vlt"])
+        .arg(format!("{ACCEL_TOP}.v"));
+    let r = run_step(&mut v, "verilator (Verilog to C++)", &mut log);
+    let save_log = |log: &str| {
+        let _ = std::fs::write(dir.join("build.log"), log);
+    };
+    r.inspect_err(|_| save_log(&log))?;
+    let root = Command::new(&tool)
+        .args(["--getenv", "VERILATOR_ROOT"])
+        .output()
+        .map_err(|e| tool_err(format!("verilator --getenv VERILATOR_ROOT: {e}")))?;
+    let root = PathBuf::from(String::from_utf8_lossy(&root.stdout).trim());
+    let inc = root.join("include");
+    let mkp = dir.join(format!("obj/V{ACCEL_TOP}_classes.mk"));
+    let mk = std::fs::read_to_string(&mkp).map_err(|e| io(&mkp, e))?;
+    // (source, optimisation) of every object
+    let mut jobs: Vec<(PathBuf, &str)> = Vec::new();
+    for (var, opt) in [
+        ("VM_CLASSES_FAST", OPT_FAST),
+        ("VM_SUPPORT_FAST", OPT_FAST),
+        ("VM_CLASSES_SLOW", OPT_SLOW),
+        ("VM_SUPPORT_SLOW", OPT_SLOW),
+    ] {
+        for n in mk_list(&mk, var) {
+            jobs.push((PathBuf::from(format!("obj/{n}.cpp")), opt));
+        }
+    }
+    for var in ["VM_GLOBAL_FAST", "VM_GLOBAL_SLOW"] {
+        for n in mk_list(&mk, var) {
+            jobs.push((inc.join(format!("{n}.cpp")), OPT_FAST));
+        }
+    }
+    if jobs.is_empty() {
+        save_log(&log);
+        return Err(tool_err(format!(
+            "{} lists no sources: unexpected Verilator output",
+            mkp.display()
+        )));
+    }
+    jobs.push((PathBuf::from("harness.cpp"), OPT_FAST));
+    // The biggest files first, so the parallel compile ends together.
+    jobs.sort_by_key(|(p, _)| {
+        std::cmp::Reverse(std::fs::metadata(dir.join(p)).map(|m| m.len()).unwrap_or(0))
+    });
+    let cxx = std::env::var_os("CXX").unwrap_or_else(|| "c++".into());
+    let trace_def = format!("-DVM_TRACE={}", trace as u8);
+    let trace_vcd = format!("-DVM_TRACE_VCD={}", trace as u8);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let logs = std::sync::Mutex::new(Vec::<(usize, Result<String, SimError>)>::new());
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some((src, opt)) = jobs.get(k) else { break };
+                let mut c = Command::new(&cxx);
+                c.current_dir(dir)
+                    .args(CXX_FLAGS)
+                    .args([&trace_def, &trace_vcd, *opt])
+                    .args(if trace { &["-DQTRAIN_TRACE"][..] } else { &[] })
+                    .args(["-I", "obj", "-I"])
+                    .arg(&inc)
+                    .arg("-I")
+                    .arg(inc.join("vltstd"))
+                    .arg("-c")
+                    .arg("-o")
+                    .arg(format!("o{k}.o"))
+                    .arg(src);
+                let mut l = String::new();
+                let r = run_step(&mut c, &format!("compiling {}", src.display()), &mut l);
+                let failed = r.is_err();
+                logs.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((k, r.map(|_| l)));
+                if failed {
+                    // let the other workers stop early
+                    next.store(usize::MAX / 2, std::sync::atomic::Ordering::SeqCst);
+                    break;
+                }
+            });
+        }
+    });
+    let mut results = logs.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(k, _)| *k);
+    for (_, r) in results.iter() {
+        if let Ok(l) = r {
+            log.push_str(l);
+        }
+    }
+    if let Some((_, Err(e))) = results.into_iter().find(|(_, r)| r.is_err()) {
+        save_log(&log);
+        return Err(e);
+    }
+    let mut link = Command::new(&cxx);
+    link.current_dir(dir).arg("-o").arg(EXE);
+    for k in 0..jobs.len() {
+        link.arg(format!("o{k}.o"));
+    }
+    link.args(LINK_LIBS);
+    let r = run_step(&mut link, "linking the Verilator model", &mut log);
+    save_log(&log);
+    r?;
+    // Objects and generated C++ are not needed any more (the Verilog stays for reference).
+    for k in 0..jobs.len() {
+        let _ = std::fs::remove_file(dir.join(format!("o{k}.o")));
+    }
+    let _ = std::fs::remove_dir_all(dir.join("obj"));
+    Ok(())
+}
+
+/// The running harness process.
+struct Harness {
+    child: Child,
+    tx: Option<BufWriter<ChildStdin>>,
+    rx: BufReader<ChildStdout>,
+    exe: PathBuf,
+}
+
+impl Harness {
+    fn dead(&mut self, what: &str) -> SimError {
+        let status = match self.child.try_wait() {
+            Ok(Some(s)) => format!("it exited with {s}"),
+            _ => "it stopped answering".into(),
+        };
+        tool_err(format!(
+            "the Verilator model {} failed while {what}: {status} (its messages, if any, are above)",
+            self.exe.display()
+        ))
+    }
+    fn send(&mut self, bytes: &[u8]) -> Result<(), SimError> {
+        let ok = match self.tx.as_mut() {
+            Some(t) => t.write_all(bytes).is_ok(),
+            None => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(self.dead("taking a transaction"))
+        }
+    }
+    fn flush(&mut self) -> Result<(), SimError> {
+        let ok = self.tx.as_mut().is_some_and(|t| t.flush().is_ok());
+        if ok {
+            Ok(())
+        } else {
+            Err(self.dead("taking a transaction"))
+        }
+    }
+    fn read<const N: usize>(&mut self) -> Result<[u8; N], SimError> {
+        let mut b = [0u8; N];
+        match self.rx.read_exact(&mut b) {
+            Ok(()) => Ok(b),
+            Err(_) => Err(self.dead("running a transaction")),
+        }
+    }
+    fn u32(&mut self) -> Result<u32, SimError> {
+        Ok(u32::from_le_bytes(self.read()?))
+    }
+    fn u64(&mut self) -> Result<u64, SimError> {
+        Ok(u64::from_le_bytes(self.read()?))
+    }
+    fn bytes(&mut self, n: usize) -> Result<Vec<u8>, SimError> {
+        let mut b = vec![0u8; n];
+        match self.rx.read_exact(&mut b) {
+            Ok(()) => Ok(b),
+            Err(_) => Err(self.dead("returning a response")),
+        }
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(mut t) = self.tx.take() {
+            let _ = t.write_all(&0u32.to_le_bytes());
+            let _ = t.flush();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// The Verilator-compiled top behind the host's stream interface.
+pub struct VerilatorDevice {
+    harness: Harness,
+    model: Model,
+    traffic: Traffic,
+    idle_limit: u64,
+    transfers: u64,
+    vcd: Option<Box<dyn Write>>,
+}
+
+impl VerilatorDevice {
+    /// Compile (or take from the cache) `hw`'s top and start it; with `vcd`, the model is built with
+    /// `--trace` and the first transaction's waveform is written there.
+    pub fn new(
+        hw: &HwConfig,
+        traffic: Traffic,
+        idle_limit: u64,
+        vcd: Option<Box<dyn Write>>,
+    ) -> Result<Self, SimError> {
+        let model = model(hw, vcd.is_some())?;
+        let mut child = Command::new(&model.exe)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| {
+                tool_err(format!(
+                    "cannot start the Verilator model {}: {e}",
+                    model.exe.display()
+                ))
+            })?;
+        let tx = child.stdin.take().map(BufWriter::new);
+        let rx =
+            BufReader::new(child.stdout.take().ok_or_else(|| {
+                tool_err("the Verilator model's output pipe is missing".to_string())
+            })?);
+        Ok(Self {
+            harness: Harness {
+                child,
+                tx,
+                rx,
+                exe: model.exe.clone(),
+            },
+            model,
+            traffic,
+            idle_limit: idle_limit.max(1),
+            transfers: 0,
+            vcd,
+        })
+    }
+
+    /// The compiled model (path, whether it was compiled now and how long that took).
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+}
+
+impl StreamDevice for VerilatorDevice {
+    fn backend(&self) -> &'static str {
+        "verilator"
+    }
+    fn cycle_accurate(&self) -> bool {
+        true
+    }
+    fn transfer(&mut self, input: &[u64], n_out: usize) -> Result<Transfer, SimError> {
+        if input.is_empty() {
+            return Err(SimError::Protocol("empty transaction".into()));
+        }
+        let seed = self.traffic.seed.wrapping_add(self.transfers);
+        self.transfers += 1;
+        let scratch = self.vcd.as_ref().map(|_| {
+            cache_root().join(format!(
+                "vcd-{}-{}.vcd.tmp",
+                std::process::id(),
+                self.transfers
+            ))
+        });
+        let path = scratch
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut req = Vec::with_capacity(60 + path.len() + input.len() * 8);
+        req.extend_from_slice(&1u32.to_le_bytes());
+        req.extend_from_slice(&(input.len() as u64).to_le_bytes());
+        req.extend_from_slice(&(n_out as u64).to_le_bytes());
+        req.extend_from_slice(&self.traffic.input_gap.to_le_bytes());
+        req.extend_from_slice(&self.traffic.output_stall.to_le_bytes());
+        req.extend_from_slice(&seed.to_le_bytes());
+        req.extend_from_slice(&self.idle_limit.to_le_bytes());
+        req.extend_from_slice(&(path.len() as u32).to_le_bytes());
+        req.extend_from_slice(path.as_bytes());
+        for w in input {
+            req.extend_from_slice(&w.to_le_bytes());
+        }
+        let h = &mut self.harness;
+        h.send(&req)?;
+        h.flush()?;
+        let status = h.u32()?;
+        let result = match status {
+            0 => {
+                let _cycles = h.u64()?;
+                let first_in = h.u64()?;
+                let last_out = h.u64()?;
+                let n = h.u64()? as usize;
+                if n != n_out {
+                    return Err(h.dead("returning a response of the wrong length"));
+                }
+                let words = h.bytes(n * 8)?;
+                let flags = h.bytes(n)?;
+                Ok(Transfer {
+                    output: words
+                        .chunks_exact(8)
+                        .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+                        .collect(),
+                    lasts: flags
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, &l)| (l != 0).then_some(i))
+                        .collect(),
+                    cycles: last_out + 1 - first_in,
+                })
+            }
+            1 => {
+                let cycle = h.u64()?;
+                let idle = h.u64()?;
+                let stream = h.u32()?;
+                let words_in = h.u64()? as usize;
+                let words_out = h.u64()? as usize;
+                let state = h.u32()? as usize;
+                let remaining = h.u32()?;
+                let doing = format!(
+                    "the top is {} with {remaining} payload words to come",
+                    STATE_NAMES
+                        .get(state)
+                        .copied()
+                        .unwrap_or("in an unknown router state")
+                );
+                let (stream, waiting) = if stream == 0 {
+                    (
+                        "input stream",
+                        format!(
+                            "the host holds input word {words_in} valid and waits for in_ready; {doing}"
+                        ),
+                    )
+                } else {
+                    (
+                        "output stream",
+                        format!(
+                            "the host is ready and waits for out_valid (output word {words_out} of {n_out}); {doing}"
+                        ),
+                    )
+                };
+                Err(SimError::Stalled {
+                    cycle,
+                    idle,
+                    stream,
+                    waiting,
+                    words_in,
+                    expected_in: input.len(),
+                    words_out,
+                    expected_out: n_out,
+                })
+            }
+            2 => {
+                let n = h.u32()? as usize;
+                let m = h.bytes(n)?;
+                Err(tool_err(format!(
+                    "the Verilator model: {}",
+                    String::from_utf8_lossy(&m)
+                )))
+            }
+            s => Err(h.dead(&format!("answering (unknown status {s})"))),
+        };
+        if let Some(p) = scratch {
+            // The waveform of this (the first) transaction, into the caller's writer.
+            let mut w = self.vcd.take().expect("scratch implies a writer");
+            let copied = std::fs::File::open(&p)
+                .and_then(|mut f| std::io::copy(&mut f, &mut w))
+                .and_then(|_| w.flush());
+            let _ = std::fs::remove_file(&p);
+            if let Err(e) = copied {
+                return Err(SimError::Protocol(format!("cannot write the VCD: {e}")));
+            }
+        }
+        result
+    }
+}
