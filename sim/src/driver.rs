@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::error::SimError;
 use crate::plan::NetPlan;
 use crate::report::TopCounters;
-use crate::stream::StreamDevice;
+use crate::stream::{StreamDevice, Transfer};
 
 /// A conv layer's parameters as the engine holds them.
 #[derive(Clone, Debug)]
@@ -225,6 +225,36 @@ pub fn run_batch(
     Ok((reports, hw_act))
 }
 
+/// Send conv layer `l` (`l.images == acts.len()`, `l.sh == rq.sh`) as one conv transaction on
+/// `device` and decode the response into every image's output map; also the transfer and the input
+/// words sent (header included). Errors, naming `name`, when the response is not every image's
+/// output words with `last` on the final one only.
+pub fn conv_transfer(
+    device: &mut dyn StreamDevice,
+    name: &str,
+    l: &ConvLayer,
+    rq: &Requant,
+    weights: &[u64],
+    acts: &[Vec<u32>],
+) -> Result<(Vec<Vec<u32>>, Transfer, usize), SimError> {
+    let input = conv_transaction(&input_stream(l, rq, weights, acts)?)?;
+    let n_out = l.out_words() * l.images;
+    let t = device.transfer(&input, n_out)?;
+    if t.output.len() != n_out || t.lasts != [n_out - 1] {
+        return Err(SimError::Protocol(format!(
+            "{name}: expected {n_out} output words with `last` on the final one, got {} words, `last` at {:?}",
+            t.output.len(),
+            t.lasts
+        )));
+    }
+    let out = t
+        .output
+        .chunks(l.out_words())
+        .map(|c| bitplanes::unpack_planes(c, l.out_h(), l.out_w(), l.c_out, l.a_out))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((out, t, input.len()))
+}
+
 /// Seeded ±1 weights of a 3×3 conv from `c_in` to `c_out` channels, packed for the engine (the same
 /// draws, in the same order, as [`run_batch`]'s synthetic parameters).
 pub fn synthetic_weights(
@@ -255,23 +285,9 @@ pub fn run_engine_layer(
     let mut l = l.clone();
     l.images = acts.len();
     l.sh = lp.requant.sh;
-    let input = conv_transaction(&input_stream(&l, &lp.requant, &lp.weights, acts)?)?;
-    let n_out = l.out_words() * l.images;
     let t0 = Instant::now();
-    let t = device.transfer(&input, n_out)?;
+    let (hw_out, t, words_in) = conv_transfer(device, name, &l, &lp.requant, &lp.weights, acts)?;
     let wall = t0.elapsed().as_secs_f64();
-    if t.output.len() != n_out || t.lasts != [n_out - 1] {
-        return Err(SimError::Protocol(format!(
-            "{name}: expected {n_out} output words with `last` on the final one, got {} words, `last` at {:?}",
-            t.output.len(),
-            t.lasts
-        )));
-    }
-    let hw_out = t
-        .output
-        .chunks(l.out_words())
-        .map(|c| bitplanes::unpack_planes(c, l.out_h(), l.out_w(), l.c_out, l.a_out))
-        .collect::<Result<Vec<_>, _>>()?;
     let gold_out = acts
         .iter()
         .map(|a| xnor_conv::conv_layer(&l, &lp.weights, &lp.requant, a))
@@ -288,7 +304,7 @@ pub fn run_engine_layer(
         a_out: l.a_out,
         pool: l.pool,
         images: l.images,
-        words_in: input.len(),
+        words_in,
         transactions: 1,
         words_out: t.output.len(),
         cycles: t.cycles,

@@ -15,9 +15,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use qtrain::exact::accel::{conv_transaction, update_transaction, UpdateFrame};
-use qtrain::exact::bitplanes;
-use qtrain::exact::geometry::{input_stream, ConvLayer, K};
+use qtrain::exact::accel::{update_transaction, UpdateFrame};
+use qtrain::exact::geometry::{ConvLayer, K};
 use qtrain::exact::requant::Requant;
 use qtrain::exact::update::{UpdateCommand, UpdateMode};
 use qtrain::hw::{HwConfig, UpdateParams};
@@ -26,7 +25,7 @@ use qtrain::train::integer::{
 };
 use serde::Serialize;
 
-use crate::driver::{check_counters, planar_to_hwc, synthetic_images, HostTally};
+use crate::driver::{check_counters, conv_transfer, planar_to_hwc, synthetic_images, HostTally};
 use crate::error::SimError;
 use crate::plan::{width_ch, NetPlan};
 use crate::report::TopCounters;
@@ -93,23 +92,15 @@ impl Accelerator for HwAccelerator {
         rq: &Requant,
         acts: &[Vec<u32>],
     ) -> Result<ConvRun, SimError> {
-        let input = conv_transaction(&input_stream(l, rq, weights, acts)?)?;
-        let n_out = l.out_words() * l.images;
-        let t = self.device.transfer(&input, n_out)?;
-        self.tally.conv(input.len(), t.output.len());
-        if t.output.len() != n_out || t.lasts != [n_out - 1] {
-            return Err(SimError::Protocol(format!(
-                "conv{}: expected {n_out} output words with `last` on the final one, got {} words, `last` at {:?}",
-                layer + 1,
-                t.output.len(),
-                t.lasts
-            )));
-        }
-        let outputs = t
-            .output
-            .chunks(l.out_words())
-            .map(|c| bitplanes::unpack_planes(c, l.out_h(), l.out_w(), l.c_out, l.a_out))
-            .collect::<Result<Vec<_>, _>>()?;
+        let (outputs, t, words_in) = conv_transfer(
+            self.device.as_mut(),
+            &format!("conv{}", layer + 1),
+            l,
+            rq,
+            weights,
+            acts,
+        )?;
+        self.tally.conv(words_in, t.output.len());
         Ok(ConvRun {
             outputs,
             cycles: t.cycles,

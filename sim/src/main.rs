@@ -40,8 +40,8 @@ enum Backend {
 enum Target {
     /// The accelerator top `qtrain_accel` (conv engine + update unit behind one stream pair).
     Top,
-    /// The bare conv engine behind a host-side shim that strips the headers and tallies the
-    /// counters (faster per simulated cycle; the report's backend reads "rtl-engine").
+    /// The bare conv engine and update unit behind the top's transaction-level definition
+    /// (`qtrain::exact::accel::TopModel`; faster per simulated cycle; backend "rtl-engine").
     Engine,
 }
 
@@ -114,9 +114,10 @@ struct Args {
     /// Which device runs the layers.
     #[arg(long, value_enum, default_value_t = Backend::Rtl)]
     backend: Backend,
-    /// What the rtl backend simulates: the conv engine alone behind a host-side shim that strips the
-    /// top's headers and tallies its counters (default: ~35× faster per cycle, checked word for word
-    /// against the top in CI), or the whole accelerator top `qtrain_accel`.
+    /// What the rtl backend simulates: the bare conv engine and update unit behind the top's
+    /// transaction-level definition (headers, gearbox, framing, counters; default: ~35× faster per
+    /// cycle, checked word for word against the top in CI), or the whole accelerator top
+    /// `qtrain_accel`.
     /// [default: engine]
     #[arg(long, value_enum)]
     rtl_target: Option<Target>,
@@ -138,9 +139,10 @@ struct Args {
     /// Write every figure of the report as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Hardware-in-the-loop training with this method: conv forward on the engine, update on the
-    /// update unit, backward + ADAM on the host; every step checked bit for bit against the golden
-    /// integer training path (with --data: CIFAR training images, else the synthetic batch).
+    /// Hardware-in-the-loop training with this method: conv forward passes and weight updates as
+    /// the top's transactions (op 1, op 2) on the backend's device, backward + ADAM on the host;
+    /// every step checked bit for bit against the golden integer training path (with --data: CIFAR
+    /// training images, else the synthetic batch).
     #[arg(long, value_enum)]
     train: Option<TrainMethod>,
     /// Training steps of --train [default: 1].

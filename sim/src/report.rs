@@ -199,7 +199,7 @@ impl RunReport {
                 "{}: conv busy {} cycles, {} words in / {} words out (host sent {} / received {}), \
                  {} transactions, {} errors\n",
                 if self.backend == "rtl-engine" {
-                    "shim counters (engine-only target, tallied on the host side)"
+                    "shim counters (engine-only target: the top's definition, qtrain::exact::accel, on the host side)"
                 } else {
                     "top counters"
                 },

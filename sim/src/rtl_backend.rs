@@ -36,6 +36,24 @@ use crate::model_backend::TopDevice;
 use crate::shapes::{Use, UPDATE_SHAPE};
 use crate::stream::{StreamDevice, Traffic, Transfer};
 
+/// The watchdog's report as the host's error.
+fn stalled(
+    s: qtrain_hdl::conv::runner::Stall,
+    expected_in: usize,
+    expected_out: usize,
+) -> SimError {
+    SimError::Stalled {
+        cycle: s.cycle,
+        idle: s.idle,
+        stream: s.stream,
+        waiting: s.waiting,
+        words_in: s.words_in,
+        expected_in,
+        words_out: s.words_out,
+        expected_out,
+    }
+}
+
 /// Anything the runner can drive (one impl per instantiated top configuration).
 trait Top {
     fn run(
@@ -65,18 +83,8 @@ impl<
         idle_limit: u64,
         vcd: Option<&mut dyn Write>,
     ) -> Result<RunResult, SimError> {
-        run_watched(self, &[input.to_vec()], n_out, stim, idle_limit, vcd).map_err(|s| {
-            SimError::Stalled {
-                cycle: s.cycle,
-                idle: s.idle,
-                stream: s.stream,
-                waiting: s.waiting,
-                words_in: s.words_in,
-                expected_in: input.len(),
-                words_out: s.words_out,
-                expected_out: n_out,
-            }
-        })
+        run_watched(self, &[input.to_vec()], n_out, stim, idle_limit, vcd)
+            .map_err(|s| stalled(s, input.len(), n_out))
     }
 }
 
@@ -89,18 +97,8 @@ impl<const P: usize, const SW: usize, const PSW: usize> Top for ConvEngine<P, SW
         idle_limit: u64,
         vcd: Option<&mut dyn Write>,
     ) -> Result<RunResult, SimError> {
-        qtrain_hdl::conv::runner::run_watched(self, input, n_out, stim, idle_limit, vcd).map_err(
-            |s| SimError::Stalled {
-                cycle: s.cycle,
-                idle: s.idle,
-                stream: s.stream,
-                waiting: s.waiting,
-                words_in: s.words_in,
-                expected_in: input.len(),
-                words_out: s.words_out,
-                expected_out: n_out,
-            },
-        )
+        qtrain_hdl::conv::runner::run_watched(self, input, n_out, stim, idle_limit, vcd)
+            .map_err(|s| stalled(s, input.len(), n_out))
     }
 }
 
@@ -109,7 +107,8 @@ impl<const P: usize, const SW: usize, const PSW: usize> Top for ConvEngine<P, SW
 pub enum RtlTarget {
     /// The accelerator top `qtrain_accel` (the hardware the host talks to).
     Top,
-    /// The bare conv engine behind a host-side shim (headers stripped, counters tallied by the shim).
+    /// The bare conv engine and update unit behind the top's transaction-level definition
+    /// (`qtrain::exact::accel::TopModel`: headers, gearbox, framing and counters on the host side).
     Engine,
 }
 
