@@ -193,6 +193,15 @@ pub fn model(hw: &HwConfig, trace: bool) -> Result<Model, SimError> {
     }
     std::fs::create_dir_all(&root)
         .map_err(|e| tool_err(format!("cannot create {}: {e}", root.display())))?;
+    // One builder per model at a time (the others wait for it and then use its model); the
+    // temporary directory + rename below keeps even a broken lock from mixing two builds.
+    let Some(_lock) = BuildLock::take(&root.join(format!(".lock-{name}")), &exe)? else {
+        return Ok(Model {
+            exe,
+            compile_seconds: None,
+            trace,
+        });
+    };
     let t0 = Instant::now();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -228,6 +237,69 @@ pub fn model(hw: &HwConfig, trace: bool) -> Result<Model, SimError> {
         compile_seconds: Some(secs),
         trace,
     })
+}
+
+/// A lock file held while one process compiles a model (removed on drop).
+struct BuildLock(PathBuf);
+
+impl BuildLock {
+    /// Take the lock at `path`, or wait while another live process holds it; `None` when `exe`
+    /// appeared meanwhile (the other process built it). A lock whose process is gone (or that is
+    /// older than 30 minutes) is stale and taken over.
+    fn take(path: &Path, exe: &Path) -> Result<Option<Self>, SimError> {
+        let mut told = false;
+        loop {
+            if exe.is_file() {
+                return Ok(None);
+            }
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(mut f) => {
+                    let _ = write!(f, "{}", std::process::id());
+                    return Ok(Some(BuildLock(path.to_path_buf())));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(path).unwrap_or_default();
+                    let pid = holder.trim();
+                    let gone = Path::new("/proc/self").exists()
+                        && !pid.is_empty()
+                        && !Path::new("/proc").join(pid).exists();
+                    let old = std::fs::metadata(path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|a| a.as_secs() > 1800);
+                    if gone || old {
+                        let _ = std::fs::remove_file(path);
+                        continue;
+                    }
+                    if !told {
+                        eprintln!(
+                            "verilator: waiting for process {pid} to finish compiling the same model ({})",
+                            path.display()
+                        );
+                        told = true;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                }
+                Err(e) => {
+                    return Err(tool_err(format!(
+                        "cannot create the build lock {}: {e}",
+                        path.display()
+                    )))
+                }
+            }
+        }
+    }
+}
+
+impl Drop for BuildLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Run `cmd` in `dir`; on failure the error names the step and shows the tool's output.

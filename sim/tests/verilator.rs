@@ -1,0 +1,527 @@
+//! `sim --backend verilator` end to end: the exported `qtrain_accel.v` compiled by Verilator, driven
+//! through the same host driver as the other backends. Full-size VGG-BC under random traffic,
+//! cycle-for-cycle agreement with the rust-hdl top, ResNet-20, a trained model, hardware-in-the-loop
+//! training (conv and update transactions), the watchdog, the waveform read back (valid/ready/last
+//! timing), a cache directory whose path has a space, and the message when Verilator is missing.
+//!
+//! These need Verilator: without it a test prints SKIP, unless `QTRAIN_REQUIRE_TOOLS` is set (CI
+//! sets it), when it fails.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verilator-tests");
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+/// Whether Verilator can run; without it: fail under `QTRAIN_REQUIRE_TOOLS`, else print SKIP.
+fn have_verilator(test: &str) -> bool {
+    let tool = std::env::var_os("QTRAIN_VERILATOR").unwrap_or_else(|| "verilator".into());
+    let ok = Command::new(&tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return true;
+    }
+    assert!(
+        std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_none(),
+        "{test}: verilator is not installed (apt-get install -y verilator) and QTRAIN_REQUIRE_TOOLS is set"
+    );
+    eprintln!("SKIP {test}: verilator is not installed (apt-get install -y verilator)");
+    false
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Run `sim ARGS --json FILE` (with extra environment), require success, return the JSON.
+fn run_json_env(args: &[&str], name: &str, env: &[(&str, &str)]) -> serde_json::Value {
+    let json = tmp(name);
+    let _ = std::fs::remove_file(&json);
+    let mut c = sim();
+    c.args(args).arg("--json").arg(&json);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "sim {args:?} failed:\n{}", text(&out));
+    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
+fn run_json(args: &[&str], name: &str) -> serde_json::Value {
+    run_json_env(args, name, &[])
+}
+
+/// A run's report: every layer checked and equal, the top's counters agree with the host.
+fn check_run(r: &serde_json::Value, layers: usize) {
+    assert_eq!(r["all_match"], true, "{r}");
+    assert_eq!(r["backend"], "verilator");
+    assert_eq!(r["cycle_accurate"], true);
+    let ls = r["layers"].as_array().unwrap();
+    assert_eq!(ls.len(), layers);
+    for l in ls {
+        assert_eq!(l["mismatches"], 0, "{l}");
+        assert!(l["values_checked"].as_u64().unwrap() > 0, "{l}");
+        assert!(
+            l["cycles"].as_u64().unwrap() >= l["ideal_cycles"].as_u64().unwrap(),
+            "{l}"
+        );
+    }
+    let c = &r["counters"];
+    assert_eq!(c["errors"], 0, "{c}");
+    assert_eq!(c["conv_words_in"], c["host_conv_payload_words"], "{c}");
+    assert_eq!(c["conv_words_out"], c["host_words_received"], "{c}");
+    assert!(r["simulated_cycles_per_second"].as_f64().unwrap() > 0.0);
+}
+
+/// The main job on the exported Verilog: full-size VGG-BC under random input gaps and
+/// output back-pressure, every value of every layer equal to the golden model.
+#[test]
+fn full_size_vgg_under_traffic_matches_the_golden_model() {
+    if !have_verilator("full_size_vgg_under_traffic_matches_the_golden_model") {
+        return;
+    }
+    let r = run_json(
+        &[
+            "--net",
+            "vgg-bc",
+            "--backend",
+            "verilator",
+            "--input-gap",
+            "0.3",
+            "--output-stall",
+            "0.4",
+        ],
+        "full.json",
+    );
+    check_run(&r, 6);
+    assert_eq!(r["width"], 1.0);
+    let cycles: u64 = r["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["cycles"].as_u64().unwrap())
+        .sum();
+    assert!(cycles > 2_424_832, "{cycles} cycles: below the ideal");
+    assert_eq!(
+        r["counters"]["conv_busy_cycles"].as_u64().unwrap() > 0,
+        true
+    );
+}
+
+/// The harness runs the rust-hdl runner's cycle loop and traffic generator, so the compiled
+/// Verilog and the rust-hdl top take the same number of cycles for every layer, word for word the
+/// same responses (both checked against the golden model) and the same counters.
+#[test]
+fn cycles_equal_the_rust_hdl_top() {
+    if !have_verilator("cycles_equal_the_rust_hdl_top") {
+        return;
+    }
+    let common = [
+        "--width",
+        "0.125",
+        "--input-gap",
+        "0.3",
+        "--output-stall",
+        "0.4",
+        "--seed",
+        "7",
+    ];
+    let v = run_json(
+        &[&common[..], &["--backend", "verilator"]].concat(),
+        "eq-verilator.json",
+    );
+    let t = run_json(
+        &[&common[..], &["--backend", "rtl", "--rtl-target", "top"]].concat(),
+        "eq-rtl-top.json",
+    );
+    check_run(&v, 6);
+    assert_eq!(t["all_match"], true);
+    for (a, b) in v["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(t["layers"].as_array().unwrap())
+    {
+        for k in ["name", "cycles", "words_in", "words_out", "values_checked"] {
+            assert_eq!(a[k], b[k], "{k}: verilator {a} vs rtl top {b}");
+        }
+    }
+    assert_eq!(v["counters"], t["counters"]);
+}
+
+#[test]
+fn resnet_20_runs_bit_exact() {
+    if !have_verilator("resnet_20_runs_bit_exact") {
+        return;
+    }
+    let r = run_json(
+        &[
+            "--net",
+            "resnet-20",
+            "--width",
+            "0.25",
+            "--backend",
+            "verilator",
+        ],
+        "resnet20.json",
+    );
+    check_run(&r, 19);
+    assert!(r["resnet"]["stride2"].as_array().unwrap().len() == 2);
+}
+
+/// A model from `qtrain export` on the compiled top, on real test images when `QTRAIN_CIFAR10` is
+/// set (accuracy of both paths reported), else on synthetic images.
+#[test]
+fn trained_model_runs_on_the_compiled_top() {
+    if !have_verilator("trained_model_runs_on_the_compiled_top") {
+        return;
+    }
+    use qtrain::models::{Net, NetSpec};
+    let dir = tmp("model-w0.25");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut net = Net::<f32>::new(NetSpec::new("vgg-bc", 0.25, 10).unwrap(), 5);
+    qtrain::train::export::export(&mut net, "bc-adam", qtrain::quant::Grid::Binary, &dir).unwrap();
+    let d = dir.display().to_string();
+    let mut args = vec![
+        "--width",
+        "0.25",
+        "--backend",
+        "verilator",
+        "--weights",
+        &d,
+        "--images",
+        "4",
+        "--batch",
+        "2",
+    ];
+    let data = std::env::var("QTRAIN_CIFAR10").ok();
+    match &data {
+        Some(data) => args.extend(["--data", data.as_str()]),
+        None => eprintln!("accuracy part skipped: QTRAIN_CIFAR10 not set (../shared/data absent)"),
+    }
+    let r = run_json(&args, "weights.json");
+    check_run(&r, 6);
+    if data.is_some() {
+        for k in ["hw_accuracy", "float_accuracy", "prediction_agreement"] {
+            let v = r[k].as_f64().unwrap_or(-1.0);
+            assert!((0.0..=1.0).contains(&v), "{k} = {v}");
+        }
+    }
+}
+
+/// `--train` on the compiled top: conv forward passes (op 1) and weight updates (op 2) as
+/// transactions, every step bit-identical to the golden integer training path.
+#[test]
+fn training_steps_are_bit_identical_to_the_golden_path() {
+    if !have_verilator("training_steps_are_bit_identical_to_the_golden_path") {
+        return;
+    }
+    for (m, traffic) in [
+        ("sr", &[][..]),
+        ("bc", &["--input-gap", "0.2", "--output-stall", "0.3"][..]),
+    ] {
+        let args = [
+            &[
+                "--net",
+                "vgg-bc",
+                "--width",
+                "0.0625",
+                "--batch",
+                "2",
+                "--train",
+                m,
+                "--steps",
+                "3",
+                "--backend",
+                "verilator",
+            ][..],
+            traffic,
+        ]
+        .concat();
+        let v = run_json(&args, &format!("train-{m}.json"));
+        assert_eq!(v["all_match"], true, "{v}");
+        assert_eq!(v["backend"], "verilator");
+        let steps = v["steps"].as_array().unwrap();
+        assert_eq!(steps.len(), 3);
+        for s in steps {
+            assert_eq!(s["matched"], true, "{s}");
+            assert_eq!(s["loss"], s["golden_loss"], "{s}");
+            assert!(s["outputs_compared"].as_u64().unwrap() > 0, "{s}");
+            assert!(s["weights_compared"].as_u64().unwrap() >= 18_072, "{s}");
+            assert!(s["conv_cycles"].as_u64().unwrap() > 0, "{s}");
+            assert!(s["update_cycles"].as_u64().unwrap() > 0, "{s}");
+        }
+    }
+}
+
+#[test]
+fn watchdog_names_the_stalled_stream() {
+    if !have_verilator("watchdog_names_the_stalled_stream") {
+        return;
+    }
+    let out = sim()
+        .args([
+            "--width",
+            "0.125",
+            "--backend",
+            "verilator",
+            "--output-stall",
+            "0.9999",
+            "--watchdog",
+            "300",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("watchdog: no stream moved for 300 cycles"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stream stalled") && err.contains("running a conv transaction"),
+        "{err}"
+    );
+    assert!(err.contains("output words received"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// The signals of the top's ports sampled once per cycle while the clock is low (after the host
+/// has driven its side and the logic has settled, where the harness samples the handshakes).
+#[derive(Clone, Copy, Debug, Default)]
+struct Sample {
+    in_valid: bool,
+    in_ready: bool,
+    in_last: bool,
+    out_valid: bool,
+    out_ready: bool,
+    out_last: bool,
+    out_data: u64,
+    clock: bool,
+}
+
+/// Read a VCD: the top-level ports (the first scope) sampled at every time `10 000·c` (cycle c, clock
+/// low); also checks that the clock is high at every `10 000·c + 5 000`.
+fn read_vcd(path: &Path) -> Vec<Sample> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut ids: HashMap<String, &'static str> = HashMap::new();
+    let mut depth = 0;
+    let mut lines = text.lines();
+    for line in lines.by_ref() {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        match t.first().copied() {
+            Some("$scope") => depth += 1,
+            Some("$upscope") => depth -= 1,
+            Some("$var") if depth == 1 => {
+                let name = t[4];
+                for n in [
+                    "in_valid",
+                    "in_ready",
+                    "in_last",
+                    "out_valid",
+                    "out_ready",
+                    "out_last",
+                    "out_data",
+                    "clock",
+                ] {
+                    if name == n {
+                        ids.insert(t[3].to_string(), n);
+                    }
+                }
+            }
+            Some("$enddefinitions") => break,
+            _ => {}
+        }
+    }
+    assert_eq!(ids.len(), 8, "top-level ports in the VCD: {ids:?}");
+    let mut cur = Sample::default();
+    let mut out = Vec::new();
+    let mut time: Option<u64> = None;
+    let flush = |time: Option<u64>, cur: &Sample, out: &mut Vec<Sample>| {
+        if let Some(t) = time {
+            if t % 10_000 == 0 {
+                assert_eq!(
+                    out.len() as u64,
+                    t / 10_000,
+                    "a cycle missing before time {t}"
+                );
+                assert!(!cur.clock, "clock high at {t}");
+                out.push(*cur);
+            } else {
+                assert_eq!(t % 10_000, 5_000, "time {t}");
+                assert!(cur.clock, "clock low at {t}");
+            }
+        }
+    };
+    for line in lines {
+        if let Some(t) = line.strip_prefix('#') {
+            flush(time, &cur, &mut out);
+            time = Some(t.trim().parse().unwrap());
+            continue;
+        }
+        let (val, id) = if let Some(rest) = line.strip_prefix('b') {
+            let mut p = rest.split_whitespace();
+            (p.next().unwrap_or(""), p.next().unwrap_or(""))
+        } else if line.len() > 1 && (line.starts_with('0') || line.starts_with('1')) {
+            (&line[..1], &line[1..])
+        } else {
+            continue;
+        };
+        let Some(&name) = ids.get(id) else { continue };
+        let bit = val == "1";
+        match name {
+            "in_valid" => cur.in_valid = bit,
+            "in_ready" => cur.in_ready = bit,
+            "in_last" => cur.in_last = bit,
+            "out_valid" => cur.out_valid = bit,
+            "out_ready" => cur.out_ready = bit,
+            "out_last" => cur.out_last = bit,
+            "clock" => cur.clock = bit,
+            _ => cur.out_data = u64::from_str_radix(val, 2).unwrap(),
+        }
+    }
+    flush(time, &cur, &mut out);
+    out
+}
+
+/// `--vcd` on the compiled top (built with `--trace`, here into a cache directory whose path has a
+/// space): the waveform of the first transaction, read back and checked against the report —
+/// every handshake counted, `last` exactly on each stream's final word, back-pressure holding
+/// `out_valid` and `out_data`, input gaps visible, and the transaction's cycle count.
+#[test]
+fn vcd_of_the_first_transaction_has_stream_timing() {
+    if !have_verilator("vcd_of_the_first_transaction_has_stream_timing") {
+        return;
+    }
+    let cache = tmp("cache with space");
+    let vcd = tmp("first layer.vcd");
+    let _ = std::fs::remove_file(&vcd);
+    let r = run_json_env(
+        &[
+            "--width",
+            "0.0625",
+            "--backend",
+            "verilator",
+            "--input-gap",
+            "0.3",
+            "--output-stall",
+            "0.5",
+            "--vcd",
+            vcd.to_str().unwrap(),
+        ],
+        "vcd.json",
+        &[("QTRAIN_VERILATOR_CACHE", cache.to_str().unwrap())],
+    );
+    check_run(&r, 6);
+    let l0 = &r["layers"][0];
+    let s = read_vcd(&vcd);
+    let ins: Vec<usize> = (0..s.len())
+        .filter(|&c| s[c].in_valid && s[c].in_ready)
+        .collect();
+    let outs: Vec<usize> = (0..s.len())
+        .filter(|&c| s[c].out_valid && s[c].out_ready)
+        .collect();
+    assert_eq!(ins.len() as u64, l0["words_in"].as_u64().unwrap());
+    assert_eq!(outs.len() as u64, l0["words_out"].as_u64().unwrap());
+    let lasts_in: Vec<usize> = ins.iter().copied().filter(|&c| s[c].in_last).collect();
+    let lasts_out: Vec<usize> = outs.iter().copied().filter(|&c| s[c].out_last).collect();
+    assert_eq!(
+        lasts_in,
+        [*ins.last().unwrap()],
+        "in_last only on the final input word"
+    );
+    assert_eq!(
+        lasts_out,
+        [*outs.last().unwrap()],
+        "out_last only on the final output word"
+    );
+    assert_eq!(
+        (outs.last().unwrap() + 1 - ins[0]) as u64,
+        l0["cycles"].as_u64().unwrap(),
+        "first input word to last output word"
+    );
+    // Back-pressure: a word offered and not taken stays offered, unchanged, with its `last`.
+    let mut held = 0;
+    for c in 0..s.len() - 1 {
+        if s[c].out_valid && !s[c].out_ready {
+            held += 1;
+            assert!(
+                s[c + 1].out_valid,
+                "out_valid dropped under back-pressure at cycle {c}"
+            );
+            assert_eq!(
+                s[c + 1].out_data,
+                s[c].out_data,
+                "out_data changed at cycle {c}"
+            );
+            assert_eq!(
+                s[c + 1].out_last,
+                s[c].out_last,
+                "out_last changed at cycle {c}"
+            );
+        }
+    }
+    assert!(
+        held > 100,
+        "back-pressure visible in the waveform ({held} cycles)"
+    );
+    let gaps = (ins[0]..*ins.last().unwrap())
+        .filter(|&c| !s[c].in_valid)
+        .count();
+    assert!(
+        gaps > 100,
+        "input gaps visible in the waveform ({gaps} cycles)"
+    );
+    // The waveform covers the first transaction only.
+    assert!(
+        s.len() <= outs.last().unwrap() + 2,
+        "{} cycles traced",
+        s.len()
+    );
+}
+
+/// Without Verilator the backend says what to install, whether the tool is looked up on `PATH` or
+/// named by `QTRAIN_VERILATOR`; nothing panics.
+#[test]
+fn missing_verilator_says_what_to_install() {
+    let empty = tmp("no-tools");
+    std::fs::create_dir_all(&empty).unwrap();
+    let missing = tmp("no such dir/verilator");
+    for (what, env) in [
+        (
+            "QTRAIN_VERILATOR",
+            vec![("QTRAIN_VERILATOR", missing.as_os_str())],
+        ),
+        ("PATH", vec![("PATH", empty.as_os_str())]),
+    ] {
+        let mut c = sim();
+        c.args(["--width", "0.125", "--backend", "verilator"]);
+        c.env_remove("QTRAIN_VERILATOR");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        assert!(
+            err.contains("--backend verilator needs Verilator")
+                && err.contains("apt-get install -y verilator"),
+            "{what}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{what}: {err}");
+    }
+}
