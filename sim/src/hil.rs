@@ -223,7 +223,7 @@ pub struct HilReport {
     pub width: f64,
     /// "r", "sr" or "bc".
     pub method: String,
-    /// "rtl" or "model".
+    /// The device's backend name ("rtl-engine", "rtl", "model", …).
     pub backend: String,
     /// Images per step.
     pub batch: usize,

@@ -41,7 +41,8 @@
 //! Everything is deterministic from `IntegerConfig::seed`: the ±1 initial weights and the linear
 //! layers' initialisation come from ChaCha8 streams of the seed, SR's draws from the lanes' LFSRs.
 //! [`GoldenAccelerator`] is the integer golden model behind [`Accelerator`]; the simulator supplies a
-//! second implementation that runs the rust-hdl conv engine and update unit, and compares.
+//! second implementation that sends both jobs to a simulated accelerator top as its conv and update
+//! transactions (`qtrain::exact::accel`), and compares.
 
 use ndarray::{Array2, ArrayD, IxDyn};
 use rand::{Rng, SeedableRng};
