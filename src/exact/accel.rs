@@ -412,7 +412,8 @@ pub fn update_response_words(p: &UpdateParams, beats: &[BeatOut]) -> Vec<u64> {
 }
 
 /// The golden response of an update transaction on `model` (which it advances): the beats' words and
-/// the status word. `cmd` must decode (a malformed command is the hardware's `cmd_error` path).
+/// the status word, as [`TopModel`] with [`GoldenBlocks`] answers it. `cmd` must decode (a malformed
+/// command is the hardware's `cmd_error` path).
 pub fn update_response(
     model: &mut UpdateUnitModel,
     cmd: [u64; 2],
@@ -420,12 +421,17 @@ pub fn update_response(
     u: &[i64],
 ) -> Result<Vec<u64>> {
     let p = model.params().clone();
-    let c = crate::exact::update::UpdateCommand::decode(cmd, &p)?;
-    model.command(&c)?;
-    let beats = model.run(w, u)?;
-    let mut out = update_response_words(&p, &beats);
-    out.push(status_word(model.saturation().count, false));
-    Ok(out)
+    UpdateCommand::decode(cmd, &p)?;
+    let t = update_transaction(&p, cmd, w, u)?;
+    let blocks = GoldenBlocks {
+        conv: ConvParams::default(),
+        unit: model.clone(),
+        cmd_error: false,
+    };
+    let mut top = TopModel::new(blocks, &p);
+    let r = top.run(&t)?;
+    *model = top.blocks.unit;
+    Ok(r.into_iter().flat_map(|r| r.words).collect())
 }
 
 /// Counter word indices of a counters response.
