@@ -5,6 +5,7 @@
 //! streams networks through it ([`driver`]; ResNets: [`resnet`] with the host steps in [`host_ops`]),
 //! what runs where ([`plan`]), the reports ([`report`]) and hardware-in-the-loop training ([`hil`]).
 
+pub mod bench;
 pub mod driver;
 pub mod error;
 pub mod export;

@@ -80,6 +80,19 @@ enum SimCmd {
         #[arg(long)]
         overwrite: bool,
     },
+    /// Simulated cycles/s of the rust-hdl engine, the rust-hdl top and the Verilator-compiled
+    /// exported top, side by side on the first conv layers of full-size VGG-BC (every value checked).
+    Bench {
+        /// Conv layers of VGG-BC to run (1..=6, from conv1).
+        #[arg(long, default_value_t = 1)]
+        layers: usize,
+        /// Hardware configuration (TOML); the built-in default otherwise.
+        #[arg(long)]
+        hw: Option<PathBuf>,
+        /// Write the figures as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 /// Flags of a simulation run (the default command).
@@ -162,6 +175,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.cmd {
         Some(SimCmd::Export { out, hw, overwrite }) => export(&out, hw.as_deref(), overwrite),
+        Some(SimCmd::Bench { layers, hw, json }) => bench(layers, hw.as_deref(), json.as_deref()),
         None => run(cli.run),
     };
     if let Err(e) = result {
@@ -241,6 +255,21 @@ fn export(out: &Path, hw: Option<&Path>, overwrite: bool) -> Result<()> {
         out.display(),
         qtrain_hdl::accel::ACCEL_TOP
     );
+    Ok(())
+}
+
+/// `sim bench`: the cycle-accurate backends' simulated cycles/s side by side (`qtrain_sim::bench`).
+fn bench(layers: usize, hw: Option<&Path>, json: Option<&Path>) -> Result<()> {
+    let hw = Hw::load(hw)?;
+    validate::count(&Origin::Flag, "--layers", layers, 1..=6)?;
+    shapes::check(&hw.cfg, &hw.origin, Use::RtlTop)?;
+    shapes::check(&hw.cfg, &hw.origin, Use::Verilator)?;
+    let json = json.map(|p| outputs::target("--json", p)).transpose()?;
+    let b = qtrain_sim::bench::run(&hw.cfg, layers)?;
+    print!("{}", b.table());
+    if let Some(j) = &json {
+        outputs::write(j, serde_json::to_string_pretty(&b)?.as_bytes())?;
+    }
     Ok(())
 }
 

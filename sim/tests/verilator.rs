@@ -116,10 +116,8 @@ fn full_size_vgg_under_traffic_matches_the_golden_model() {
         .map(|l| l["cycles"].as_u64().unwrap())
         .sum();
     assert!(cycles > 2_424_832, "{cycles} cycles: below the ideal");
-    assert_eq!(
-        r["counters"]["conv_busy_cycles"].as_u64().unwrap() > 0,
-        true
-    );
+    // the top counts its conv engine busy for (nearly) every cycle of the transactions
+    assert!(r["counters"]["conv_busy_cycles"].as_u64().unwrap() > cycles / 10 * 9);
 }
 
 /// The harness runs the rust-hdl runner's cycle loop and traffic generator, so the compiled
@@ -523,5 +521,42 @@ fn missing_verilator_says_what_to_install() {
             "{what}: {err}"
         );
         assert!(!err.contains("panicked"), "{what}: {err}");
+    }
+}
+
+/// `sim bench`: the three cycle-accurate backends on the same layer, one table; the two
+/// simulations of the top take the same cycles; a bad `--layers` names the flag and the range.
+#[test]
+fn bench_puts_the_backends_side_by_side() {
+    let bad = sim().args(["bench", "--layers", "7"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--layers 7") && err.contains("1..=6"), "{err}");
+    if !have_verilator("bench_puts_the_backends_side_by_side") {
+        return;
+    }
+    let json = tmp("bench.json");
+    let out = sim()
+        .args(["bench", "--layers", "1", "--json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("cycles/s") && table.contains("verilator"),
+        "{table}"
+    );
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let rows = b["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["backend"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["rtl-engine", "rtl", "verilator"]);
+    assert_eq!(rows[1]["cycles"], rows[2]["cycles"], "{b}");
+    for r in rows {
+        assert!(r["cycles_per_second"].as_f64().unwrap() > 0.0, "{r}");
     }
 }
