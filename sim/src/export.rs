@@ -106,7 +106,13 @@ pub struct AccelVectors {
 
 /// A seeded conv + update (SR, reseed, sign packing) + conv + update (BC) + counters session for the
 /// top with update unit `p`: every transaction kind, bit-exact expectations from `qtrain::exact`.
-pub fn accel_vectors(p: &UpdateParams, seed: u64) -> Result<AccelVectors> {
+/// The first conv is `first` (a conv transaction and its response, e.g. a full-size network layer
+/// from [`network_layer_vectors`]) or the small [`vector_layer`].
+pub fn accel_vectors(
+    p: &UpdateParams,
+    seed: u64,
+    first: Option<(Vec<u64>, Vec<u64>)>,
+) -> Result<AccelVectors> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut model = UpdateUnitModel::new(p)?;
     let mut t: Vec<Vec<u64>> = Vec::new();
@@ -122,8 +128,14 @@ pub fn accel_vectors(p: &UpdateParams, seed: u64) -> Result<AccelVectors> {
                 .collect(),
         )
     };
-    let (vin, vout) = conv_vectors(seed)?;
-    t.push(conv_transaction(&vin)?);
+    let (tx, vout) = match first {
+        Some(f) => f,
+        None => {
+            let (vin, vout) = conv_vectors(seed)?;
+            (conv_transaction(&vin)?, vout)
+        }
+    };
+    t.push(tx);
     r.push(vout);
     // SR with reseed and packing: 2 filters of 9·5 weights, each padded to whole beats.
     let fb = 45;
@@ -181,6 +193,81 @@ pub fn accel_vectors(p: &UpdateParams, seed: u64) -> Result<AccelVectors> {
         transactions: t,
         expect,
     })
+}
+
+/// A device that records every transaction a host driver sends through it (and the response), in
+/// front of the transaction-level model: how [`network_layer_vectors`] gets a real network layer's
+/// transaction with exactly the parameters and inputs `sim` itself would stream.
+struct Recorder {
+    inner: crate::model_backend::ModelDevice,
+    log: Vec<(Vec<u64>, Vec<u64>)>,
+}
+
+impl crate::stream::StreamDevice for Recorder {
+    fn backend(&self) -> &'static str {
+        "recorder"
+    }
+    fn cycle_accurate(&self) -> bool {
+        false
+    }
+    fn transfer(
+        &mut self,
+        input: &[u64],
+        n_out: usize,
+    ) -> Result<crate::stream::Transfer, crate::error::SimError> {
+        let t = self.inner.transfer(input, n_out)?;
+        self.log.push((input.to_vec(), t.output.clone()));
+        Ok(t)
+    }
+}
+
+/// The conv transaction and golden response of layer `name` (e.g. `conv3`) of full-size VGG-BC with
+/// `act_bits`-bit activations, on one synthetic image through the layers before it — the same
+/// synthetic weights, calibration and inputs as `sim --net vgg-bc --seed SEED` streams.
+pub fn network_layer_vectors(
+    hw: &HwConfig,
+    name: &str,
+    act_bits: u32,
+    seed: u64,
+) -> Result<(Vec<u64>, Vec<u64>)> {
+    let mut plan = crate::plan::NetPlan::new("vgg-bc", 1.0, act_bits)?;
+    let Some(at) = plan.convs.iter().position(|c| c.name == name) else {
+        let names: Vec<&str> = plan.convs.iter().map(|c| c.name.as_str()).collect();
+        bail!(
+            "--layer {name}: expected a layer of vgg-bc, one of {}",
+            names.join(", ")
+        );
+    };
+    plan.convs.truncate(at + 1);
+    for pc in &plan.convs {
+        pc.layer.validate(&hw.conv).map_err(|e| {
+            anyhow::anyhow!(
+                "--layer {name}: {} does not fit the engine configuration: {e}",
+                pc.name
+            )
+        })?;
+    }
+    let mut dev = Recorder {
+        inner: crate::model_backend::ModelDevice::new(hw)?,
+        log: Vec::new(),
+    };
+    let images: Vec<Vec<u32>> = crate::driver::synthetic_images(1, seed)
+        .iter()
+        .map(|i| crate::driver::planar_to_hwc(i))
+        .collect();
+    let mut params = crate::driver::ParamSource::Synthetic { seed };
+    crate::driver::run_batch(
+        &plan,
+        &mut dev,
+        &mut params,
+        &images,
+        hw.conv.pe,
+        hw.conv.simd,
+        |_| {},
+    )?;
+    dev.log
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("--layer {name}: no transaction was recorded"))
 }
 
 /// The Icarus test bench of the top: replays `accel_in.hex` (with `accel_in_last.hex`) under
@@ -361,12 +448,19 @@ pub fn verilog(hw: &HwConfig) -> Result<[String; 3]> {
 /// (`qtrain::output::write_dir`). An existing non-empty `dir` is refused unless `overwrite`, and then
 /// replaced only once the new export is complete; a failure leaves `dir` as it was and no
 /// temporary behind.
-pub fn export(dir: &Path, hw: &HwConfig, overwrite: bool) -> Result<Exported> {
+///
+/// `layer` (e.g. `Some("conv3")`) makes the accelerator-top session's first conv transaction that
+/// full-size VGG-BC layer (4-bit activations, 8-bit pixels into conv1) instead of the small vector
+/// layer, for benches that must see a real layer (the cocotb AXI4-Stream bench).
+pub fn export(dir: &Path, hw: &HwConfig, overwrite: bool, layer: Option<&str>) -> Result<Exported> {
     let [accel_v, conv_v, update_v] = verilog(hw)?;
     let u = &hw.update;
     let (vin, vout) = conv_vectors(2017)?;
     let l = vector_layer();
-    let av = accel_vectors(u, 2017)?;
+    let first = layer
+        .map(|name| network_layer_vectors(hw, name, 4, 2017))
+        .transpose()?;
+    let av = accel_vectors(u, 2017, first)?;
     let ain: Vec<u64> = av.transactions.concat();
     let mut ain_last = String::new();
     for tx in &av.transactions {

@@ -79,6 +79,10 @@ enum SimCmd {
         /// Replace an existing non-empty output directory (only once the new export is complete).
         #[arg(long)]
         overwrite: bool,
+        /// Make the accelerator-top vectors' first conv this full-size VGG-BC layer (conv1..conv6)
+        /// instead of the small vector layer.
+        #[arg(long)]
+        layer: Option<String>,
     },
     /// Simulated cycles/s of the rust-hdl engine, the rust-hdl top and the Verilator-compiled
     /// exported top, side by side on the first conv layers of full-size VGG-BC (every value checked).
@@ -174,7 +178,12 @@ fn main() {
     // Errors are for users: the message chain, no backtrace, exit status 1.
     let cli = Cli::parse();
     let result = match cli.cmd {
-        Some(SimCmd::Export { out, hw, overwrite }) => export(&out, hw.as_deref(), overwrite),
+        Some(SimCmd::Export {
+            out,
+            hw,
+            overwrite,
+            layer,
+        }) => export(&out, hw.as_deref(), overwrite, layer.as_deref()),
         Some(SimCmd::Bench { layers, hw, json }) => bench(layers, hw.as_deref(), json.as_deref()),
         None => run(cli.run),
     };
@@ -218,7 +227,7 @@ impl Hw {
     }
 }
 
-fn export(out: &Path, hw: Option<&Path>, overwrite: bool) -> Result<()> {
+fn export(out: &Path, hw: Option<&Path>, overwrite: bool, layer: Option<&str>) -> Result<()> {
     let hw = Hw::load(hw)?;
     shapes::check(&hw.cfg, &hw.origin, Use::Export)?;
     // The nearest existing ancestor of --out must be a directory (the export creates the rest).
@@ -237,7 +246,7 @@ fn export(out: &Path, hw: Option<&Path>, overwrite: bool) -> Result<()> {
                 .into());
         }
     }
-    let e = qtrain_sim::export::export(out, &hw.cfg, overwrite)?;
+    let e = qtrain_sim::export::export(out, &hw.cfg, overwrite, layer)?;
     for f in &e.files {
         println!("wrote {}", f.display());
     }
