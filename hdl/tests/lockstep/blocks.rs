@@ -5,8 +5,14 @@ use rand::Rng as _;
 use rust_hdl::prelude::*;
 
 use qtrain::hw::ConvParams;
+use qtrain_hdl::conv::filter_constant::FilterConstant;
+use qtrain_hdl::conv::line_buffer::LineBuffer;
+use qtrain_hdl::conv::max_pool::MaxPool;
+use qtrain_hdl::conv::output::OutputUnit;
 use qtrain_hdl::conv::requant::RequantUnit;
 use qtrain_hdl::conv::shape::{Shape, Sizes};
+use qtrain_hdl::conv::weight_buffer::WeightBuffer;
+use qtrain_hdl::conv::window_buffer::WindowBuffer;
 use qtrain_hdl::stream::{SkidBuffer, Wide};
 
 use crate::harness::{run, LockstepBlock, Rng};
@@ -228,4 +234,387 @@ fn requant() {
         CYCLES,
         2,
     );
+}
+
+// ---------------------------------------------------------------- max-pool
+
+/// A random legal command whose pool flag, when set, comes with an even H and W (what the
+/// engine's layers satisfy: a 2×2 pool of an odd map is refused by `ConvLayer`).
+fn random_pool_cmd(rng: &mut Rng, cp: &ConvParams) -> u64 {
+    let mut c = random_cmd(rng, cp);
+    if c >> 42 & 1 == 1 {
+        let (h, w) = ((c >> 24 & 0x3F) + 1, (c >> 30 & 0x3F) + 1);
+        let (h, w) = (h + h % 2, w + w % 2);
+        let (h, w) = (h.min(cp.max_h as u64 & !1), w.min(cp.max_w as u64 & !1));
+        c = c & !(0xFFF << 24) | (h - 1) << 24 | (w - 1) << 30;
+    }
+    c
+}
+
+/// Values of one fold below 2^bits (requantised values).
+fn vals<const N: usize>(rng: &mut Rng, bits: u32) -> Wide<N> {
+    Wide(std::array::from_fn(|_| rng.gen_range(0..1u64 << bits)))
+}
+
+/// Max-pool, as the requant unit drives it: `cmd` + `start`, then the layer's H·W·images pixels
+/// of NF folds each (values < 2^A_out, random gaps), then the next layer.
+struct Pool {
+    cp: ConvParams,
+    cmd: u64,
+    folds: usize,
+    gaps: Phase,
+}
+
+impl LockstepBlock for Pool {
+    type B = MaxPool<P>;
+    fn name(&self) -> String {
+        "max_pool".into()
+    }
+    fn make(&self) -> Self::B {
+        MaxPool::new(Sizes::new(&self.cp))
+    }
+    ports!(
+        in: [cmd: Wide<1>, start: Bit, in_vals: Wide<P>, in_valid: Bit],
+        out: [out_vals: Wide<P>, out_valid: Bit]
+    );
+    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+        &mut b.clock
+    }
+    fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
+        b.start.next = false;
+        b.in_valid.next = false;
+        let sh = Shape::decode(self.cmd, P, self.cp.simd);
+        b.in_vals.next = vals(rng, sh.a_out as u32);
+        if self.folds == 0 {
+            self.cmd = random_pool_cmd(rng, &self.cp);
+            let sh = Shape::decode(self.cmd, P, self.cp.simd);
+            self.folds = sh.nf * sh.h * sh.w * sh.images;
+            b.start.next = true;
+        } else if self.gaps.draw(rng) {
+            b.in_valid.next = true;
+            self.folds -= 1;
+        }
+        b.cmd.next = Wide([self.cmd]);
+    }
+}
+
+#[test]
+fn max_pool() {
+    let cp = conv_params();
+    run(
+        Pool {
+            cp,
+            cmd: 0xC,
+            folds: 0,
+            gaps: Phase::new(),
+        },
+        CYCLES,
+        3,
+    );
+}
+
+// ---------------------------------------------------------------- output unit
+
+/// Output unit, as the sequencer/max-pool and the output skid drive it: `start` (new `cmd`) only
+/// while `busy` is low; then the layer's output pixels (NF folds each, values < 2^A_out, random
+/// gaps), a pixel begun only with a credit (2 at start, one back per `freed`); `o_ready` random.
+struct Output {
+    cp: ConvParams,
+    cmd: u64,
+    pixels: usize,
+    fold: usize,
+    credits: usize,
+    busy: bool,
+    idle: usize,
+    gaps: Phase,
+    ready: Phase,
+}
+
+impl LockstepBlock for Output {
+    type B = OutputUnit<P>;
+    fn name(&self) -> String {
+        "output".into()
+    }
+    fn make(&self) -> Self::B {
+        OutputUnit::new(Sizes::new(&self.cp))
+    }
+    ports!(
+        in: [cmd: Wide<1>, start: Bit, in_vals: Wide<P>, in_valid: Bit, o_ready: Bit],
+        out: [o_data: Wide<1>, o_valid: Bit, o_last: Bit, freed: Bit, busy: Bit]
+    );
+    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+        &mut b.clock
+    }
+    fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
+        b.start.next = false;
+        b.in_valid.next = false;
+        let sh = Shape::decode(self.cmd, P, self.cp.simd);
+        b.in_vals.next = vals(rng, sh.a_out as u32);
+        b.o_ready.next = self.ready.draw(rng);
+        if self.pixels == 0 && self.fold == 0 {
+            // layer done on the producer side: wait until the unit is idle, then a gap
+            if !self.busy && !b.busy.val() {
+                if self.idle == 0 {
+                    self.cmd = random_pool_cmd(rng, &self.cp);
+                    let sh = Shape::decode(self.cmd, P, self.cp.simd);
+                    let opix = if sh.pool {
+                        sh.h * sh.w / 4
+                    } else {
+                        sh.h * sh.w
+                    };
+                    self.pixels = opix.max(1) * sh.images;
+                    self.credits = 2;
+                    self.idle = rng.gen_range(1..8);
+                    b.start.next = true;
+                } else {
+                    self.idle -= 1;
+                }
+            }
+        } else if (self.fold > 0 || self.credits > 0) && self.gaps.draw(rng) {
+            if self.fold == 0 {
+                self.credits -= 1;
+            }
+            b.in_valid.next = true;
+            self.fold += 1;
+            if self.fold == sh.nf {
+                self.fold = 0;
+                self.pixels -= 1;
+            }
+        }
+        b.cmd.next = Wide([self.cmd]);
+    }
+    fn observe(&mut self, b: &Self::B) {
+        if b.freed.val() {
+            self.credits += 1;
+        }
+        self.busy = b.busy.val();
+    }
+}
+
+#[test]
+fn output() {
+    let cp = conv_params();
+    run(
+        Output {
+            cp,
+            cmd: 0xC,
+            pixels: 0,
+            fold: 0,
+            credits: 0,
+            busy: false,
+            idle: 0,
+            gaps: Phase::new(),
+            ready: Phase::new(),
+        },
+        CYCLES,
+        4,
+    );
+}
+
+// ---------------------------------------------------------------- RAMs
+
+/// Line buffer: random writes and reads anywhere in its 4 row slots.
+struct Lines {
+    sz: Sizes,
+}
+
+impl LockstepBlock for Lines {
+    type B = LineBuffer;
+    fn name(&self) -> String {
+        "line_buffer".into()
+    }
+    fn make(&self) -> Self::B {
+        LineBuffer::new(self.sz)
+    }
+    ports!(
+        in: [aw_en: Bit, aw_addr: Bits<16>, wr_data: Wide<1>, ra0: Bits<16>, ra1: Bits<16>],
+        out: [rd0: Wide<1>, rd1: Wide<1>]
+    );
+    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+        &mut b.clock
+    }
+    fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
+        let d = 4 * self.sz.row as u64;
+        b.aw_en.next = rng.gen_bool(0.6);
+        b.aw_addr.next = Bits::from(rng.gen_range(0..d));
+        b.wr_data.next = Wide([rng.gen()]);
+        b.ra0.next = Bits::from(rng.gen_range(0..d));
+        b.ra1.next = Bits::from(rng.gen_range(0..d));
+    }
+}
+
+#[test]
+fn line_buffer() {
+    run(
+        Lines {
+            sz: Sizes::new(&conv_params()),
+        },
+        CYCLES,
+        5,
+    );
+}
+
+/// Window buffer with S = 128 (a 128-bit read port): random word writes and chunk reads in range.
+struct WinBuf {
+    sz: Sizes,
+}
+
+impl LockstepBlock for WinBuf {
+    type B = WindowBuffer<2>;
+    fn name(&self) -> String {
+        "window_buffer".into()
+    }
+    fn make(&self) -> Self::B {
+        WindowBuffer::new(self.sz)
+    }
+    ports!(
+        in: [wb_en: Bit, wb_addr: Bits<16>, wb_data: Wide<1>, rd_addr: Bits<16>],
+        out: [rd_data: Wide<2>]
+    );
+    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+        &mut b.clock
+    }
+    fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
+        let chunks = 2 * self.sz.bank_chunks as u64;
+        b.wb_en.next = rng.gen_bool(0.6);
+        b.wb_addr.next = Bits::from(rng.gen_range(0..chunks * 2));
+        b.wb_data.next = Wide([rng.gen()]);
+        b.rd_addr.next = Bits::from(rng.gen_range(0..chunks));
+    }
+}
+
+#[test]
+fn window_buffer() {
+    let cp = ConvParams {
+        simd: 128,
+        ..conv_params()
+    };
+    run(
+        WinBuf {
+            sz: Sizes::new(&cp),
+        },
+        CYCLES,
+        6,
+    );
+}
+
+/// A layer's weight stream as the loader writes it: per filter o < C_out, words k < wpf
+/// (`ww_last` on the final one), random gaps; then a new command. Reads at random legal addresses.
+struct Weights {
+    cp: ConvParams,
+    cmd: u64,
+    o: usize,
+    k: usize,
+    gaps: Phase,
+}
+
+impl Weights {
+    fn new(cp: ConvParams) -> Self {
+        Weights {
+            cp,
+            cmd: 0xC,
+            o: usize::MAX,
+            k: 0,
+            gaps: Phase::new(),
+        }
+    }
+    /// This cycle's write (filter, word, last) or None; a new layer when the last one is done.
+    fn next(&mut self, rng: &mut Rng) -> Option<(usize, usize, bool)> {
+        let sh = Shape::decode(self.cmd, self.cp.pe, self.cp.simd);
+        if self.o >= sh.c_out {
+            self.cmd = random_cmd(rng, &self.cp);
+            self.o = 0;
+            self.k = 0;
+            return None;
+        }
+        if !self.gaps.draw(rng) {
+            return None;
+        }
+        let w = (self.o, self.k, self.k + 1 == sh.wpf);
+        self.k += 1;
+        if self.k == sh.wpf {
+            self.k = 0;
+            self.o += 1;
+        }
+        Some(w)
+    }
+}
+
+struct WeightBuf(Weights);
+
+const PSW: usize = P * 2;
+
+impl LockstepBlock for WeightBuf {
+    type B = WeightBuffer<PSW>;
+    fn name(&self) -> String {
+        "weight_buffer".into()
+    }
+    fn make(&self) -> Self::B {
+        WeightBuffer::new(Sizes::new(&self.0.cp))
+    }
+    ports!(
+        in: [cmd: Wide<1>, ww_en: Bit, ww_filter: Bits<10>, ww_word: Bits<8>, wr_data: Wide<1>,
+             rd_addr: Bits<16>],
+        out: [rd_data: Wide<PSW>]
+    );
+    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+        &mut b.clock
+    }
+    fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
+        let w = self.0.next(rng);
+        let sh = Shape::decode(self.0.cmd, self.0.cp.pe, self.0.cp.simd);
+        b.cmd.next = Wide([self.0.cmd]);
+        b.ww_en.next = w.is_some();
+        let (o, k, _) = w.unwrap_or((rng.gen_range(0..1024), rng.gen_range(0..256), false));
+        b.ww_filter.next = Bits::from(o as u64);
+        b.ww_word.next = Bits::from(k as u64);
+        b.wr_data.next = Wide([rng.gen()]);
+        b.rd_addr.next = Bits::from(rng.gen_range(0..(sh.nf * sh.sf) as u64));
+    }
+}
+
+#[test]
+fn weight_buffer() {
+    let cp = ConvParams {
+        simd: 128,
+        ..conv_params()
+    };
+    run(WeightBuf(Weights::new(cp)), CYCLES, 7);
+}
+
+struct Konst(Weights);
+
+impl LockstepBlock for Konst {
+    type B = FilterConstant<P>;
+    fn name(&self) -> String {
+        "filter_constant".into()
+    }
+    fn make(&self) -> Self::B {
+        FilterConstant::new(Sizes::new(&self.0.cp))
+    }
+    ports!(
+        in: [cmd: Wide<1>, ww_en: Bit, ww_filter: Bits<10>, ww_word: Bits<8>, ww_last: Bit,
+             wr_data: Wide<1>, rd_nf: Bits<10>],
+        out: [rd_data: Wide<P>]
+    );
+    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+        &mut b.clock
+    }
+    fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
+        let w = self.0.next(rng);
+        let sh = Shape::decode(self.0.cmd, self.0.cp.pe, self.0.cp.simd);
+        b.cmd.next = Wide([self.0.cmd]);
+        b.ww_en.next = w.is_some();
+        let (o, k, last) = w.unwrap_or((rng.gen_range(0..1024), rng.gen_range(0..256), false));
+        b.ww_filter.next = Bits::from(o as u64);
+        b.ww_word.next = Bits::from(k as u64);
+        b.ww_last.next = last;
+        b.wr_data.next = Wide([rng.gen()]);
+        b.rd_nf.next = Bits::from(rng.gen_range(0..sh.nf as u64));
+    }
+}
+
+#[test]
+fn filter_constant() {
+    run(Konst(Weights::new(conv_params())), CYCLES, 8);
 }
