@@ -15,7 +15,9 @@
 //             0 done:  u64 cycles, u64 first_in_cycle, u64 last_out_cycle, u64 n_out,
 //                      n_out × u64 words, n_out × u8 last flags
 //             1 stall: u64 cycle, u64 idle, u32 stream (0 input, 1 output), u64 words_in,
-//                      u64 words_out, u32 router state, u32 payload words remaining
+//                      u64 words_out, u32 router state, u32 payload words remaining (both
+//                      0xFFFFFFFF when the Verilog has no router `state` / `remaining` to read:
+//                      QTRAIN_ROUTER_STATE is defined only when Verilator made them readable)
 //             2 error: u32 len, message bytes
 #include <cstdint>
 #include <cstdio>
@@ -137,8 +139,14 @@ int main(int argc, char** argv) {
                 put<uint32_t>(in_stuck ? 0 : 1);
                 put<uint64_t>(i);
                 put<uint64_t>(out.size());
+#ifdef QTRAIN_ROUTER_STATE
                 put<uint32_t>(r->qtrain_accel__DOT__router__DOT__state);
                 put<uint32_t>(r->qtrain_accel__DOT__router__DOT__remaining);
+#else
+                (void)r;
+                put<uint32_t>(0xFFFFFFFFu);
+                put<uint32_t>(0xFFFFFFFFu);
+#endif
                 fflush(out_f);
                 stalled = true;
                 break;

@@ -560,3 +560,34 @@ fn bench_puts_the_backends_side_by_side() {
         assert!(r["cycles_per_second"].as_f64().unwrap() > 0.0, "{r}");
     }
 }
+
+/// The backend's flags are checked before anything is built: `--rtl-target` belongs to rtl, and
+/// a legal shape that is not exported names the shapes the verilator backend can compile.
+#[test]
+fn verilator_flags_are_checked_up_front() {
+    let out = sim()
+        .args(["--backend", "verilator", "--rtl-target", "top"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--rtl-target top applies to --backend rtl, not --backend verilator"),
+        "{err}"
+    );
+    let hw = tmp("p8-s128.toml");
+    std::fs::write(&hw, "[conv]\npe = 8\nsimd = 128\n").unwrap();
+    let out = sim()
+        .args(["--backend", "verilator", "--hw"])
+        .arg(&hw)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("conv.pe, conv.simd = (8, 128)")
+            && err.contains("(16, 64), (4, 64), (32, 64)")
+            && err.contains("the verilator backend"),
+        "{err}"
+    );
+}
