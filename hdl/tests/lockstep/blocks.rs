@@ -5,6 +5,7 @@ use rand::Rng as _;
 use rust_hdl::prelude::*;
 
 use qtrain::hw::ConvParams;
+use qtrain_hdl::accel::router::Router;
 use qtrain_hdl::conv::filter_constant::FilterConstant;
 use qtrain_hdl::conv::line_buffer::LineBuffer;
 use qtrain_hdl::conv::max_pool::MaxPool;
@@ -617,4 +618,327 @@ impl LockstepBlock for Konst {
 #[test]
 fn filter_constant() {
     run(Konst(Weights::new(conv_params())), CYCLES, 8);
+}
+
+// ---------------------------------------------------------------- router
+
+const RL: usize = 8;
+const RWB: usize = 16;
+const RUB: usize = 8;
+/// Input words of an update beat for (RL, RWB, RUB): 2 of w, 1 of u.
+const RNBI: usize = 3;
+
+/// A stream source that holds its word until it is taken (valid/ready).
+#[derive(Default)]
+struct Src {
+    q: std::collections::VecDeque<(u64, bool)>,
+    valid: bool,
+}
+
+/// One output beat the mock update unit owes: (w_out lanes, q_out lanes, last, pack_valid, pack).
+type Beat = ([u64; RL], [u64; RL], bool, bool, u64);
+
+/// The router between a random host stream and mock conv engine / update unit that keep their
+/// contracts: host transactions (conv with a command word, update, counters, bad headers of every
+/// kind, each `len` payload words) with random gaps and `last` on a transaction's final word; the
+/// mock engine owes `images` output images (1..6 words, `last` on the final) per command word it
+/// takes; the mock unit takes commands and beats when ready (random) and answers each beat with
+/// one output beat (`last` on the beat of the input's `u_in_last`), held until taken; every
+/// producer holds its word until it is taken; `out_ready`, `c_in_ready` random.
+struct Route {
+    host: Src,
+    hv: Phase,
+    conv_cmds: std::collections::VecDeque<u64>,
+    conv_owed: std::collections::VecDeque<usize>,
+    conv_word: Option<(u64, bool)>,
+    conv_left: usize,
+    beats: std::collections::VecDeque<Beat>,
+    beat: Option<Beat>,
+    sat: u64,
+    cerr: bool,
+    or: Phase,
+    cr: Phase,
+    ur: Phase,
+    uo: Phase,
+}
+
+impl Route {
+    fn new() -> Self {
+        Route {
+            host: Src::default(),
+            hv: Phase::new(),
+            conv_cmds: Default::default(),
+            conv_owed: Default::default(),
+            conv_word: None,
+            conv_left: 0,
+            beats: Default::default(),
+            beat: None,
+            sat: 0,
+            cerr: false,
+            or: Phase::new(),
+            cr: Phase::new(),
+            ur: Phase::new(),
+            uo: Phase::new(),
+        }
+    }
+
+    /// Queue one random host transaction.
+    fn transaction(&mut self, rng: &mut Rng) {
+        let hdr = |op: u64, len: u64| op | 0xA << 4 | len << 32;
+        let mut words = Vec::new();
+        match rng.gen_range(0..10) {
+            0..=3 => {
+                let len = rng.gen_range(1..10);
+                words.push(hdr(1, len));
+                let images = rng.gen_range(0..3u64);
+                let first = if rng.gen_bool(0.9) {
+                    (rng.gen::<u64>() & !0xF & !(0xFFFF << 48)) | 0xC | images << 48
+                } else {
+                    rng.gen::<u64>() & !0xF | 0x3
+                };
+                words.push(first);
+                if first & 0xF == 0xC {
+                    self.conv_cmds.push_back(first);
+                }
+                for _ in 1..len {
+                    words.push(rng.gen());
+                }
+            }
+            4..=6 => {
+                let len = rng.gen_range(0..(3 + 4 * RNBI as u64));
+                words.push(hdr(2, len));
+                for _ in 0..len {
+                    words.push(rng.gen());
+                }
+            }
+            7 => {
+                let len = if rng.gen_bool(0.8) {
+                    0
+                } else {
+                    rng.gen_range(1..4)
+                };
+                words.push(hdr(3, len));
+                for _ in 0..len {
+                    words.push(rng.gen());
+                }
+            }
+            _ => {
+                let len = rng.gen_range(0..5u64);
+                let h = match rng.gen_range(0..3) {
+                    0 => hdr(rng.gen_range(1..4), len) ^ (rng.gen_range(1..16u64) << 4),
+                    1 => hdr(rng.gen_range(1..4), len) | rng.gen_range(1..0xFF_FFFFu64) << 8,
+                    _ => hdr([0, 4, 7, 15][rng.gen_range(0..4)], len),
+                };
+                words.push(h);
+                for _ in 0..len {
+                    words.push(rng.gen());
+                }
+            }
+        }
+        let n = words.len();
+        for (i, w) in words.into_iter().enumerate() {
+            self.host.q.push_back((w, i + 1 == n));
+        }
+    }
+}
+
+impl LockstepBlock for Route {
+    type B = Router<RL, RWB, RUB>;
+    fn name(&self) -> String {
+        "router".into()
+    }
+    fn make(&self) -> Self::B {
+        Router::default()
+    }
+    fn inputs(&self) -> Vec<crate::harness::Port> {
+        use crate::harness::Port;
+        let mut v = vec![
+            Port::new("in_data", 64),
+            Port::new("in_valid", 1),
+            Port::new("in_last", 1),
+            Port::new("out_ready", 1),
+            Port::new("c_in_ready", 1),
+            Port::new("c_out_data", 64),
+            Port::new("c_out_valid", 1),
+            Port::new("c_out_last", 1),
+            Port::new("u_cmd_ready", 1),
+            Port::new("u_in_ready", 1),
+            Port::new("u_out_valid", 1),
+            Port::new("u_out_last", 1),
+        ];
+        for l in 0..RL {
+            v.push(Port::new(format!("u_w_out${l}"), RWB));
+            v.push(Port::new(format!("u_q_out${l}"), RWB));
+        }
+        v.push(Port::new("u_pack_valid", 1));
+        v.push(Port::new("u_pack_word", 64));
+        v.push(Port::new("u_sat_count", 32));
+        v.push(Port::new("u_cmd_error", 1));
+        v
+    }
+    fn outputs(&self) -> Vec<crate::harness::Port> {
+        use crate::harness::Port;
+        let mut v = vec![
+            Port::new("in_ready", 1),
+            Port::new("out_data", 64),
+            Port::new("out_valid", 1),
+            Port::new("out_last", 1),
+            Port::new("c_in_data", 64),
+            Port::new("c_in_valid", 1),
+            Port::new("c_in_last", 1),
+            Port::new("c_out_ready", 1),
+            Port::new("u_cmd_valid", 1),
+            Port::new("u_cmd_word", 64),
+            Port::new("u_cmd_seed", 64),
+            Port::new("u_in_valid", 1),
+            Port::new("u_in_last", 1),
+        ];
+        for l in 0..RL {
+            v.push(Port::new(format!("u_w${l}"), RWB));
+            v.push(Port::new(format!("u_u${l}"), RUB));
+        }
+        v.push(Port::new("u_out_ready", 1));
+        v
+    }
+    fn read_inputs(b: &Self::B, o: &mut Vec<u64>) {
+        use crate::harness::PortVal;
+        b.in_data.val().put(o);
+        b.in_valid.val().put(o);
+        b.in_last.val().put(o);
+        b.out_ready.val().put(o);
+        b.c_in_ready.val().put(o);
+        b.c_out_data.val().put(o);
+        b.c_out_valid.val().put(o);
+        b.c_out_last.val().put(o);
+        b.u_cmd_ready.val().put(o);
+        b.u_in_ready.val().put(o);
+        b.u_out_valid.val().put(o);
+        b.u_out_last.val().put(o);
+        for l in 0..RL {
+            b.u_w_out[l].val().put(o);
+            b.u_q_out[l].val().put(o);
+        }
+        b.u_pack_valid.val().put(o);
+        b.u_pack_word.val().put(o);
+        b.u_sat_count.val().put(o);
+        b.u_cmd_error.val().put(o);
+    }
+    fn read_outputs(b: &Self::B, o: &mut Vec<u64>) {
+        use crate::harness::PortVal;
+        b.in_ready.val().put(o);
+        b.out_data.val().put(o);
+        b.out_valid.val().put(o);
+        b.out_last.val().put(o);
+        b.c_in_data.val().put(o);
+        b.c_in_valid.val().put(o);
+        b.c_in_last.val().put(o);
+        b.c_out_ready.val().put(o);
+        b.u_cmd_valid.val().put(o);
+        b.u_cmd_word.val().put(o);
+        b.u_cmd_seed.val().put(o);
+        b.u_in_valid.val().put(o);
+        b.u_in_last.val().put(o);
+        for l in 0..RL {
+            b.u_w[l].val().put(o);
+            b.u_u[l].val().put(o);
+        }
+        b.u_out_ready.val().put(o);
+    }
+    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+        &mut b.clock
+    }
+    fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
+        // host stream
+        if self.host.q.len() < 4 {
+            self.transaction(rng);
+        }
+        if !self.host.valid {
+            self.host.valid = self.hv.draw(rng);
+        }
+        let (w, l) = self.host.q[0];
+        b.in_data.next = Wide([w]);
+        b.in_last.next = l;
+        b.in_valid.next = self.host.valid;
+        b.out_ready.next = self.or.draw(rng);
+        // mock conv engine
+        b.c_in_ready.next = self.cr.draw(rng);
+        if self.conv_word.is_none() {
+            if self.conv_left == 0 {
+                if let Some(n) = self.conv_owed.front_mut() {
+                    if *n == 0 {
+                        self.conv_owed.pop_front();
+                    } else {
+                        *n -= 1;
+                        self.conv_left = rng.gen_range(1..7);
+                    }
+                }
+            }
+            if self.conv_left > 0 && rng.gen_bool(0.6) {
+                self.conv_left -= 1;
+                self.conv_word = Some((rng.gen(), self.conv_left == 0));
+            }
+        }
+        let cw = self.conv_word.unwrap_or((rng.gen(), rng.gen()));
+        b.c_out_valid.next = self.conv_word.is_some();
+        b.c_out_data.next = Wide([cw.0]);
+        b.c_out_last.next = cw.1;
+        // mock update unit
+        b.u_cmd_ready.next = self.ur.draw(rng);
+        b.u_in_ready.next = self.ur.draw(rng);
+        if self.beat.is_none() && !self.beats.is_empty() && self.uo.draw(rng) {
+            self.beat = self.beats.pop_front();
+        }
+        let bt = self.beat.unwrap_or(([0; RL], [0; RL], false, false, 0));
+        b.u_out_valid.next = self.beat.is_some();
+        b.u_out_last.next = bt.2;
+        for l in 0..RL {
+            b.u_w_out[l].next = Bits::from(bt.0[l]);
+            b.u_q_out[l].next = Bits::from(bt.1[l]);
+        }
+        b.u_pack_valid.next = bt.3;
+        b.u_pack_word.next = Bits::from(bt.4);
+        if rng.gen_bool(0.01) {
+            self.sat = rng.gen::<u32>() as u64;
+            self.cerr = rng.gen();
+        }
+        b.u_sat_count.next = Bits::from(self.sat);
+        b.u_cmd_error.next = self.cerr;
+    }
+    fn observe(&mut self, b: &Self::B) {
+        if b.in_valid.val() && b.in_ready.val() {
+            self.host.q.pop_front();
+            self.host.valid = false;
+        }
+        if b.c_in_valid.val() && b.c_in_ready.val() {
+            let w = b.c_in_data.val().0[0];
+            // the engine takes a command only as a conv transaction's first word
+            if self.conv_cmds.front() == Some(&w) {
+                self.conv_cmds.pop_front();
+                self.conv_owed.push_back((w >> 48) as usize + 1);
+            }
+        }
+        if b.c_out_valid.val() && b.c_out_ready.val() {
+            self.conv_word = None;
+        }
+        if b.u_in_valid.val() && b.u_in_ready.val() {
+            let mask = (1u64 << RWB) - 1;
+            let w: u64 = b.u_w[0].val().to_u64();
+            let beat: Beat = (
+                std::array::from_fn(|l| (w.rotate_left(l as u32 * 7) ^ l as u64) & mask),
+                std::array::from_fn(|l| (w.rotate_left(l as u32 * 3 + 1)) & mask),
+                b.u_in_last.val(),
+                w & 3 == 0,
+                w.rotate_left(17) ^ 0x5a5a,
+            );
+            self.beats.push_back(beat);
+        }
+        if b.u_out_valid.val() && b.u_out_ready.val() {
+            self.beat = None;
+        }
+    }
+}
+
+#[test]
+fn router() {
+    run(Route::new(), CYCLES, 9);
 }
