@@ -514,10 +514,13 @@ struct Harness {
     tx: Option<BufWriter<ChildStdin>>,
     rx: BufReader<ChildStdout>,
     exe: PathBuf,
+    /// Out of step with the protocol (it may still be writing): killed, not asked to quit.
+    broken: bool,
 }
 
 impl Harness {
     fn dead(&mut self, what: &str) -> SimError {
+        self.broken = true;
         let status = match self.child.try_wait() {
             Ok(Some(s)) => format!("it exited with {s}"),
             _ => "it stopped answering".into(),
@@ -570,7 +573,9 @@ impl Harness {
 
 impl Drop for Harness {
     fn drop(&mut self) {
-        if let Some(mut t) = self.tx.take() {
+        if self.broken {
+            let _ = self.child.kill();
+        } else if let Some(mut t) = self.tx.take() {
             let _ = t.write_all(&0u32.to_le_bytes());
             let _ = t.flush();
         }
@@ -620,6 +625,7 @@ impl VerilatorDevice {
                 tx,
                 rx,
                 exe: model.exe.clone(),
+                broken: false,
             },
             model,
             traffic,
