@@ -10,6 +10,7 @@ use qtrain_hdl::conv::filter_constant::FilterConstant;
 use qtrain_hdl::conv::line_buffer::LineBuffer;
 use qtrain_hdl::conv::max_pool::MaxPool;
 use qtrain_hdl::conv::output::OutputUnit;
+use qtrain_hdl::conv::pe_array::PeArray;
 use qtrain_hdl::conv::requant::RequantUnit;
 use qtrain_hdl::conv::shape::{Shape, Sizes};
 use qtrain_hdl::conv::weight_buffer::WeightBuffer;
@@ -941,4 +942,78 @@ impl LockstepBlock for Route {
 #[test]
 fn router() {
     run(Route::new(), CYCLES, 9);
+}
+
+// ---------------------------------------------------------------- PE array
+
+/// PE array (P = 4, S = 128), as the sequencer and the RAMs drive it: folds of A_in·SF chunks
+/// (`c_first` on the first, `c_last` on the last, `c_tail` on each plane's last SIMD fold,
+/// `c_plane` = plane), random gaps between chunks; a new command between folds; weights and
+/// windows random, the per-filter constants in their legal range `(2^A_in − 1)·(pop − N)`.
+struct Pes {
+    cp: ConvParams,
+    cmd: u64,
+    chunk: usize,
+    gaps: Phase,
+}
+
+impl LockstepBlock for Pes {
+    type B = PeArray<P, 2, PSW>;
+    fn name(&self) -> String {
+        "pe_array".into()
+    }
+    fn make(&self) -> Self::B {
+        PeArray::new(Sizes::new(&self.cp))
+    }
+    ports!(
+        in: [cmd: Wide<1>, wgt: Wide<PSW>, win: Wide<2>, konst: Wide<P>, c_valid: Bit,
+             c_first: Bit, c_last: Bit, c_tail: Bit, c_plane: Bits<3>],
+        out: [acc_out: Wide<P>, out_valid: Bit]
+    );
+    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+        &mut b.clock
+    }
+    fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
+        let sh = Shape::decode(self.cmd, P, self.cp.simd);
+        b.wgt.next = Wide(std::array::from_fn(|_| rng.gen()));
+        b.win.next = Wide(std::array::from_fn(|_| rng.gen()));
+        let top = ((1i64 << sh.a_in) - 1) * sh.n as i64;
+        b.konst.next = Wide(std::array::from_fn(|_| rng.gen_range(-top..=0) as u64));
+        b.c_valid.next = false;
+        b.c_first.next = rng.gen();
+        b.c_last.next = rng.gen();
+        b.c_tail.next = rng.gen();
+        b.c_plane.next = Bits::from(rng.gen_range(0..8u64));
+        if self.chunk == 0 && rng.gen_bool(0.05) {
+            self.cmd = random_cmd(rng, &self.cp);
+        } else if self.gaps.draw(rng) {
+            let n = sh.a_in * sh.sf;
+            let (j, sf) = (self.chunk / sh.sf, self.chunk % sh.sf);
+            b.c_valid.next = true;
+            b.c_first.next = self.chunk == 0;
+            b.c_last.next = self.chunk + 1 == n;
+            b.c_tail.next = sf + 1 == sh.sf;
+            b.c_plane.next = Bits::from(j as u64);
+            self.chunk = (self.chunk + 1) % n;
+        }
+        b.cmd.next = Wide([self.cmd]);
+    }
+}
+
+#[test]
+fn pe_array() {
+    let cp = ConvParams {
+        simd: 128,
+        ..conv_params()
+    };
+    run(
+        Pes {
+            cp,
+            cmd: 0xC,
+            chunk: 0,
+            gaps: Phase::new(),
+        },
+        CYCLES,
+        10,
+    );
 }
