@@ -8,6 +8,7 @@ use qtrain::hw::ConvParams;
 use qtrain_hdl::accel::router::Router;
 use qtrain_hdl::conv::filter_constant::FilterConstant;
 use qtrain_hdl::conv::line_buffer::LineBuffer;
+use qtrain_hdl::conv::loader::Loader;
 use qtrain_hdl::conv::max_pool::MaxPool;
 use qtrain_hdl::conv::output::OutputUnit;
 use qtrain_hdl::conv::pe_array::PeArray;
@@ -1016,4 +1017,158 @@ fn pe_array() {
         CYCLES,
         10,
     );
+}
+
+// ---------------------------------------------------------------- loader
+
+/// A random legal command whose shape also fits the line buffer (W·A_in·ceil(C_in/64) ≤
+/// `line_row_words`), what `ConvLayer` guarantees of every layer the engine is given.
+fn random_layer_cmd(rng: &mut Rng, cp: &ConvParams) -> u64 {
+    loop {
+        let c = random_pool_cmd(rng, cp);
+        let sh = Shape::decode(c, cp.pe, cp.simd);
+        if sh.w * sh.a_in * sh.cw_in <= cp.line_row_words {
+            return c;
+        }
+    }
+}
+
+/// Loader, inside a mock engine: the input skid holds each word until it is taken (random valid
+/// phases); a layer is its command word, C_out parameter words, C_out·wpf weight words and the
+/// images' activations (payload random: the loader routes words, it never reads them), `last` on
+/// its final word, and between layers now and then words whose opcode is not 0xC (dropped while
+/// idle). The output unit's `busy` rises the cycle after `start` and falls a random while after
+/// the layer's last activation word is taken. The window unit (`img_r`, `win_row`) walks the rows
+/// of each image at a random pace, a row y only once rows ≥ min(y + 2, H) of its image are loaded
+/// (or the loader is on a later image), back to 0 on `start`.
+struct Load {
+    cp: ConvParams,
+    /// (word, last, final word of a layer)
+    q: std::collections::VecDeque<(u64, bool, bool)>,
+    valid: bool,
+    hv: Phase,
+    /// Drain times of the output unit after a layer's last input word (drawn when queued).
+    delays: std::collections::VecDeque<usize>,
+    busy: bool,
+    busy_rise: bool,
+    busy_left: Option<usize>,
+    img_r: usize,
+    win_row: usize,
+    wcmd: u64,
+    wpace: Phase,
+}
+
+impl Load {
+    fn new(cp: ConvParams) -> Self {
+        Load {
+            cp,
+            q: Default::default(),
+            valid: false,
+            hv: Phase::new(),
+            delays: Default::default(),
+            busy: false,
+            busy_rise: false,
+            busy_left: None,
+            img_r: 0,
+            win_row: 0,
+            wcmd: 0xC,
+            wpace: Phase::new(),
+        }
+    }
+
+    /// Queue one layer's stream (and maybe some junk words before it).
+    fn layer(&mut self, rng: &mut Rng) {
+        for _ in 0..[0, 0, 0, 1, 3][rng.gen_range(0..5)] {
+            let junk = rng.gen::<u64>() & !0xF | rng.gen_range(0..0xCu64);
+            self.q.push_back((junk, rng.gen(), false));
+        }
+        let cmd = random_layer_cmd(rng, &self.cp);
+        let sh = Shape::decode(cmd, self.cp.pe, self.cp.simd);
+        let n = 1 + sh.c_out * (1 + sh.wpf) + sh.images * sh.h * sh.w * sh.a_in * sh.cw_in;
+        self.q.push_back((cmd, false, false));
+        for i in 1..n {
+            self.q.push_back((rng.gen(), i + 1 == n, i + 1 == n));
+        }
+        self.delays
+            .push_back([0, 1, 2, 5, 40, 300][rng.gen_range(0..6)]);
+    }
+}
+
+impl LockstepBlock for Load {
+    type B = Loader;
+    fn name(&self) -> String {
+        "loader".into()
+    }
+    fn make(&self) -> Self::B {
+        Loader::new(Sizes::new(&self.cp))
+    }
+    ports!(
+        in: [in_data: Wide<1>, in_valid: Bit, in_last: Bit, busy: Bit, win_row: Bits<8>,
+             img_r: Bits<17>],
+        out: [in_ready: Bit, cmd: Wide<1>, start: Bit, wr_data: Wide<1>, pw_en: Bit,
+              pw_addr: Bits<10>, ww_en: Bit, ww_filter: Bits<10>, ww_word: Bits<8>, ww_last: Bit,
+              aw_en: Bit, aw_addr: Bits<16>, rows_done: Bits<8>, img_w: Bits<17>]
+    );
+    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+        &mut b.clock
+    }
+    fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
+        if self.q.len() < 8 {
+            self.layer(rng);
+        }
+        if !self.valid {
+            self.valid = self.hv.draw(rng);
+        }
+        let (w, l, _) = self.q[0];
+        b.in_data.next = Wide([w]);
+        b.in_last.next = l;
+        b.in_valid.next = self.valid;
+        // mock output unit
+        if self.busy_rise {
+            self.busy = true;
+            self.busy_rise = false;
+        }
+        if b.start.val() {
+            self.busy_rise = true;
+            self.wcmd = b.cmd.val().0[0];
+            self.img_r = 0;
+            self.win_row = 0;
+        }
+        if let Some(n) = self.busy_left.as_mut() {
+            if *n == 0 {
+                self.busy = false;
+                self.busy_left = None;
+            } else {
+                *n -= 1;
+            }
+        }
+        b.busy.next = self.busy;
+        // mock window unit
+        let sh = Shape::decode(self.wcmd, self.cp.pe, self.cp.simd);
+        let (rows, img_w) = (b.rows_done.val().index(), b.img_w.val().index());
+        let loaded = img_w > self.img_r || rows >= (self.win_row + 2).min(sh.h);
+        if self.img_r < sh.images && loaded && self.wpace.draw(rng) {
+            self.win_row += 1;
+            if self.win_row == sh.h {
+                self.win_row = 0;
+                self.img_r += 1;
+            }
+        }
+        b.win_row.next = Bits::from(self.win_row as u64);
+        b.img_r.next = Bits::from(self.img_r as u64);
+    }
+    fn observe(&mut self, b: &Self::B) {
+        if b.in_valid.val() && b.in_ready.val() {
+            let (_, _, end) = self.q.pop_front().unwrap();
+            self.valid = false;
+            if end {
+                self.busy_left = self.delays.pop_front();
+            }
+        }
+    }
+}
+
+#[test]
+fn loader() {
+    run(Load::new(conv_params()), CYCLES, 11);
 }
