@@ -13,6 +13,7 @@ use qtrain_hdl::conv::max_pool::MaxPool;
 use qtrain_hdl::conv::output::OutputUnit;
 use qtrain_hdl::conv::pe_array::PeArray;
 use qtrain_hdl::conv::requant::RequantUnit;
+use qtrain_hdl::conv::sequencer::Sequencer;
 use qtrain_hdl::conv::shape::{Shape, Sizes};
 use qtrain_hdl::conv::weight_buffer::WeightBuffer;
 use qtrain_hdl::conv::window_buffer::WindowBuffer;
@@ -1171,4 +1172,118 @@ impl LockstepBlock for Load {
 #[test]
 fn loader() {
     run(Load::new(conv_params()), CYCLES, 11);
+}
+
+// ---------------------------------------------------------------- sequencer
+
+/// Sequencer, inside a mock engine: a layer is a new `cmd` with `start`, given only once the
+/// previous one is over (every pixel issued, every credit back) and a random idle after it. The
+/// window unit finishes the layer's images·H·W pixels at a random pace, never more than two
+/// ahead of `sp` (its two window-buffer banks). The output unit returns one `freed` per output
+/// pixel (every pixel, or with pooling the odd-row odd-column ones), in order, a random while
+/// (≥ the PE/requant/pool latency) after the pixel's last chunk was issued.
+struct Seq {
+    cp: ConvParams,
+    cmd: u64,
+    total: usize,
+    /// Pixels the mock window has finished.
+    wfin: usize,
+    /// Chunks the sequencer has issued this layer.
+    chunks: usize,
+    /// Cycles until each owed `freed` pulse (in order, counted from the previous pulse).
+    owed: std::collections::VecDeque<usize>,
+    idle: usize,
+    wpace: Phase,
+}
+
+impl Seq {
+    fn new(cp: ConvParams) -> Self {
+        Seq {
+            cp,
+            cmd: 0xC,
+            total: 0,
+            wfin: 0,
+            chunks: 0,
+            owed: Default::default(),
+            idle: 3,
+            wpace: Phase::new(),
+        }
+    }
+}
+
+impl LockstepBlock for Seq {
+    type B = Sequencer;
+    fn name(&self) -> String {
+        "sequencer".into()
+    }
+    fn make(&self) -> Self::B {
+        Sequencer::new(Sizes::new(&self.cp))
+    }
+    ports!(
+        in: [cmd: Wide<1>, start: Bit, wp: Bits<3>, freed: Bit],
+        out: [sp: Bits<3>, w_ra: Bits<16>, win_ra: Bits<16>, k_ra: Bits<10>, c_valid: Bit,
+              c_first: Bit, c_last: Bit, c_tail: Bit, c_plane: Bits<3>]
+    );
+    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+        &mut b.clock
+    }
+    fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
+        let sh = Shape::decode(self.cmd, P, self.cp.simd);
+        b.start.next = false;
+        b.freed.next = false;
+        let per_pix = sh.nf * sh.a_in * sh.sf;
+        // the chunk issued at the last edge
+        if b.c_valid.val() {
+            self.chunks += 1;
+            if self.chunks % per_pix == 0 {
+                let p = self.chunks / per_pix - 1;
+                let (y, x) = (p % (sh.h * sh.w) / sh.w, p % sh.w);
+                if !sh.pool || (y % 2 == 1 && x % 2 == 1) {
+                    let d = [4, 5, 6, 8, 12, 30, 200][rng.gen_range(0..7)];
+                    self.owed.push_back(d);
+                }
+            }
+        }
+        if let Some(d) = self.owed.front_mut() {
+            if *d == 0 {
+                b.freed.next = true;
+                self.owed.pop_front();
+            } else {
+                *d -= 1;
+            }
+        }
+        let done = self.chunks == self.total * per_pix && self.owed.is_empty();
+        if done {
+            if self.idle == 0 {
+                self.cmd = random_pool_cmd(rng, &self.cp);
+                let sh = Shape::decode(self.cmd, P, self.cp.simd);
+                self.total = sh.images * sh.h * sh.w;
+                self.wfin = 0;
+                self.chunks = 0;
+                self.idle = rng.gen_range(1..30);
+                b.start.next = true;
+            } else {
+                self.idle -= 1;
+            }
+        } else if self.wfin < self.total
+            && (self.wfin + 8 - b.sp.val().index()) % 8 < 2
+            && self.wpace.draw(rng)
+        {
+            self.wfin += 1;
+        }
+        b.wp.next = Bits::from((self.wfin % 8) as u64);
+        b.cmd.next = Wide([self.cmd]);
+    }
+}
+
+#[test]
+fn sequencer() {
+    // small layers (a pixel ≤ 3·4·5 chunks): dozens of layers, many credit stalls
+    let cp = ConvParams {
+        max_act_bits: 4,
+        max_c_in: 32,
+        max_c_out: 12,
+        ..conv_params()
+    };
+    run(Seq::new(cp), CYCLES, 12);
 }
