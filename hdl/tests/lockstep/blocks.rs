@@ -16,6 +16,7 @@ use qtrain_hdl::conv::requant::RequantUnit;
 use qtrain_hdl::conv::sequencer::Sequencer;
 use qtrain_hdl::conv::shape::{Shape, Sizes};
 use qtrain_hdl::conv::weight_buffer::WeightBuffer;
+use qtrain_hdl::conv::window::WindowUnit;
 use qtrain_hdl::conv::window_buffer::WindowBuffer;
 use qtrain_hdl::stream::{SkidBuffer, Wide};
 
@@ -1286,4 +1287,129 @@ fn sequencer() {
         ..conv_params()
     };
     run(Seq::new(cp), CYCLES, 12);
+}
+
+// ---------------------------------------------------------------- window unit
+
+/// Window unit, inside a mock engine: a layer (legal shape: its rows fit the line buffer) is a new
+/// `cmd` with `start`, given once the previous layer's pixels are all finished and consumed, after
+/// a random idle. The loader (`rows_done`, `img_w`) loads the rows of each image at a random pace,
+/// row r only while the window is on that image at a row ≥ r − 2. The sequencer consumes each
+/// finished pixel (`sp`) a random while later. The line buffer answers each read address one cycle
+/// later with the word of a memory the loader keeps rewriting (random words).
+struct Win {
+    cp: ConvParams,
+    cmd: u64,
+    total: usize,
+    /// Pixels finished by the window (counted from `wp`) and consumed by the mock sequencer.
+    fin: usize,
+    used: usize,
+    rows: usize,
+    img_w: usize,
+    mem: Vec<u64>,
+    ra: (usize, usize),
+    idle: usize,
+    lpace: Phase,
+    space: Phase,
+}
+
+impl Win {
+    fn new(cp: ConvParams) -> Self {
+        let n = 4 * Sizes::new(&cp).row;
+        let mut r = <Rng as rand::SeedableRng>::seed_from_u64(13);
+        Win {
+            cp,
+            cmd: 0xC,
+            total: 0,
+            fin: 0,
+            used: 0,
+            rows: 0,
+            img_w: 0,
+            mem: (0..n).map(|_| r.gen()).collect(),
+            ra: (0, 0),
+            idle: 3,
+            lpace: Phase::new(),
+            space: Phase::new(),
+        }
+    }
+}
+
+impl LockstepBlock for Win {
+    type B = WindowUnit;
+    fn name(&self) -> String {
+        "window".into()
+    }
+    fn make(&self) -> Self::B {
+        WindowUnit::new(Sizes::new(&self.cp))
+    }
+    ports!(
+        in: [cmd: Wide<1>, start: Bit, rows_done: Bits<8>, img_w: Bits<17>, sp: Bits<3>,
+             rd0: Wide<1>, rd1: Wide<1>],
+        out: [ra0: Bits<16>, ra1: Bits<16>, wb_en: Bit, wb_addr: Bits<16>, wb_data: Wide<1>,
+              wp: Bits<3>, win_row: Bits<8>, img_r: Bits<17>]
+    );
+    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+        &mut b.clock
+    }
+    fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
+        let sh = Shape::decode(self.cmd, P, self.cp.simd);
+        b.start.next = false;
+        // mock line buffer: one cycle of read latency, rows rewritten as they are loaded
+        let n = self.mem.len();
+        b.rd0.next = Wide([self.mem[self.ra.0 % n]]);
+        b.rd1.next = Wide([self.mem[self.ra.1 % n]]);
+        self.ra = (b.ra0.val().index(), b.ra1.val().index());
+        if rng.gen_bool(0.5) {
+            let a = rng.gen_range(0..n);
+            self.mem[a] = rng.gen();
+        }
+        // pixels the window finished at the last edge
+        let wp = b.wp.val().index();
+        if wp != self.fin % 8 {
+            self.fin += 1;
+            assert_eq!(wp, self.fin % 8, "window: wp moved by more than one");
+        }
+        if self.fin == self.total && self.used == self.total {
+            if self.idle == 0 {
+                self.cmd = random_layer_cmd(rng, &self.cp);
+                let sh = Shape::decode(self.cmd, P, self.cp.simd);
+                self.total = sh.images * sh.h * sh.w;
+                self.fin = 0;
+                self.used = 0;
+                self.rows = 0;
+                self.img_w = 0;
+                self.idle = rng.gen_range(1..30);
+                b.start.next = true;
+            } else {
+                self.idle -= 1;
+            }
+        } else {
+            // mock sequencer
+            if self.used < self.fin && self.space.draw(rng) {
+                self.used += 1;
+            }
+            // mock loader
+            let (img_r, win_row) = (b.img_r.val().index(), b.win_row.val().index());
+            if self.img_w < sh.images
+                && self.img_w == img_r
+                && self.rows <= win_row + 2
+                && self.lpace.draw(rng)
+            {
+                self.rows += 1;
+                if self.rows == sh.h {
+                    self.rows = 0;
+                    self.img_w += 1;
+                }
+            }
+        }
+        b.sp.next = Bits::from((self.used % 8) as u64);
+        b.rows_done.next = Bits::from(self.rows as u64);
+        b.img_w.next = Bits::from(self.img_w as u64);
+        b.cmd.next = Wide([self.cmd]);
+    }
+}
+
+#[test]
+fn window() {
+    run(Win::new(conv_params()), CYCLES, 13);
 }
