@@ -255,18 +255,23 @@ fn tool(name: &str) -> Command {
     Command::new(name)
 }
 
-/// `sim export` writes Verilog that Icarus runs bit-exact on the golden vectors (with random gaps and
-/// back-pressure from the generated benches: the conv engine alone, and the accelerator top on an
-/// interleaved conv + update + counters session), and that lints clean under Verilator, the top
-/// together with the AXI4-Stream board wrapper.
-#[test]
-fn exported_verilog_cosimulates_in_icarus_and_lints() {
-    let dir = tmp("export");
-    let _ = std::fs::remove_dir_all(&dir);
-    let out = sim().arg("export").arg("--out").arg(&dir).output().unwrap();
+/// Export `hw` (the built-in default for `None`) into `dir` and run both generated Icarus benches on
+/// the golden vectors: the conv engine alone and the accelerator top on an interleaved conv + update +
+/// counters session, both under the benches' random gaps and back-pressure.
+fn export_and_cosimulate(dir: &std::path::Path, hw: Option<&std::path::Path>) {
+    let _ = std::fs::remove_dir_all(dir);
+    let mut cmd = sim();
+    cmd.arg("export").arg("--out").arg(dir);
+    if let Some(h) = hw {
+        cmd.arg("--hw").arg(h);
+    }
+    let out = cmd.output().unwrap();
+    let what = hw.map_or("the default configuration".to_string(), |h| {
+        h.display().to_string()
+    });
     assert!(
         out.status.success(),
-        "{}",
+        "sim export of {what}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     for f in [
@@ -283,53 +288,65 @@ fn exported_verilog_cosimulates_in_icarus_and_lints() {
         "accel_out_flags.hex",
         "tb_accel.v",
     ] {
-        assert!(dir.join(f).is_file(), "{f} missing");
+        assert!(dir.join(f).is_file(), "{what}: {f} missing");
     }
-    let c = tool("iverilog")
-        .current_dir(&dir)
-        .args([
-            "-g2005",
-            "-o",
-            "tb.vvp",
-            "tb_conv.v",
-            "qtrain_conv_engine.v",
-        ])
-        .output()
-        .unwrap();
-    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
-    let r = Command::new("vvp")
-        .current_dir(&dir)
-        .args(["-n", "tb.vvp"])
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&r.stdout);
-    assert!(log.contains("PASS 36 words"), "Icarus co-simulation: {log}");
-    let c = tool("iverilog")
-        .current_dir(&dir)
-        .args([
-            "-g2005",
-            "-o",
-            "tb_accel.vvp",
-            "tb_accel.v",
-            "qtrain_accel.v",
-        ])
-        .output()
-        .unwrap();
-    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
-    let r = Command::new("vvp")
-        .current_dir(&dir)
-        .args(["-n", "tb_accel.vvp"])
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&r.stdout);
     let n_out = std::fs::read_to_string(dir.join("accel_out.hex"))
         .unwrap()
         .lines()
         .count();
-    assert!(
-        log.contains(&format!("PASS {n_out} words")),
-        "Icarus co-simulation of the top: {log}"
-    );
+    for (tb, top, pass) in [
+        ("tb_conv", "qtrain_conv_engine", "PASS 36 words".to_string()),
+        ("tb_accel", "qtrain_accel", format!("PASS {n_out} words")),
+    ] {
+        let c = tool("iverilog")
+            .current_dir(dir)
+            .args([
+                "-g2005",
+                "-o",
+                &format!("{tb}.vvp"),
+                &format!("{tb}.v"),
+                &format!("{top}.v"),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            c.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&c.stderr)
+        );
+        let r = Command::new("vvp")
+            .current_dir(dir)
+            .args(["-n", &format!("{tb}.vvp")])
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&r.stdout);
+        assert!(
+            log.contains(&pass),
+            "{what}: Icarus co-simulation of {top}: {log}"
+        );
+    }
+}
+
+/// `sim export` writes Verilog that Icarus runs bit-exact on the golden vectors, for the default
+/// configuration and for every configuration in `bitstreams/configs/`, and that lints clean under
+/// Verilator, the top together with the AXI4-Stream board wrapper.
+#[test]
+fn exported_verilog_cosimulates_in_icarus_and_lints() {
+    let dir = tmp("export");
+    export_and_cosimulate(&dir, None);
+    let configs = concat!(env!("CARGO_MANIFEST_DIR"), "/../bitstreams/configs");
+    let mut tomls: Vec<PathBuf> = std::fs::read_dir(configs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    tomls.sort();
+    assert!(tomls.len() >= 3, "bitstreams/configs holds {tomls:?}");
+    for t in &tomls {
+        let name = t.file_stem().unwrap().to_string_lossy().to_string();
+        export_and_cosimulate(&tmp(&format!("export-{name}")), Some(t));
+    }
     let wrapper = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../bitstreams/rtl/qtrain_accel_axis.v"
