@@ -14,13 +14,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use qtrain::exact::accel::{
-    conv_transaction, counter, counters_transaction, status_word, update_response,
-    update_transaction, COUNTER_WORDS,
+    conv_transaction, counter, counters_transaction, golden_top, update_transaction,
 };
 use qtrain::exact::geometry::{input_stream, output_stream, ConvLayer};
-use qtrain::exact::update::{pad_filters, UpdateCommand, UpdateGrid, UpdateMode, UpdateUnitModel};
+use qtrain::exact::update::{pad_filters, UpdateCommand, UpdateGrid, UpdateMode};
 use qtrain::exact::{pack, xnor_conv};
-use qtrain::hw::{HwConfig, UpdateParams};
+use qtrain::hw::HwConfig;
 use qtrain_hdl::accel::{AccelTop, ACCEL_TOP};
 use qtrain_hdl::conv::engine::VERILOG_TOP;
 use qtrain_hdl::conv::ConvEngine;
@@ -105,18 +104,13 @@ pub struct AccelVectors {
 }
 
 /// A seeded conv + update (SR, reseed, sign packing) + conv + update (BC) + counters session for the
-/// top with update unit `p`: every transaction kind, bit-exact expectations from `qtrain::exact`.
-/// The first conv is `first` (a conv transaction and its response, e.g. a full-size network layer
-/// from [`network_layer_vectors`]) or the small [`vector_layer`].
-pub fn accel_vectors(
-    p: &UpdateParams,
-    seed: u64,
-    first: Option<(Vec<u64>, Vec<u64>)>,
-) -> Result<AccelVectors> {
+/// top of `hw`: every transaction kind, with the expected responses from the golden top
+/// (`qtrain::exact::accel::golden_top`, the one definition of the top's behaviour). The first conv
+/// is the transaction `first` (e.g. a full-size network layer from [`network_layer_vectors`]) or the
+/// small [`vector_layer`].
+pub fn accel_vectors(hw: &HwConfig, seed: u64, first: Option<Vec<u64>>) -> Result<AccelVectors> {
+    let p = &hw.update;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut model = UpdateUnitModel::new(p)?;
-    let mut t: Vec<Vec<u64>> = Vec::new();
-    let mut r: Vec<Vec<u64>> = Vec::new();
     let (wf, uf) = (p.w_format, p.u_format);
     let data = |n: usize, rng: &mut ChaCha8Rng| -> (Vec<i64>, Vec<i64>) {
         (
@@ -128,15 +122,11 @@ pub fn accel_vectors(
                 .collect(),
         )
     };
-    let (tx, vout) = match first {
-        Some(f) => f,
-        None => {
-            let (vin, vout) = conv_vectors(seed)?;
-            (conv_transaction(&vin)?, vout)
-        }
-    };
-    t.push(tx);
-    r.push(vout);
+    let mut t: Vec<Vec<u64>> = Vec::new();
+    t.push(match first {
+        Some(tx) => tx,
+        None => conv_transaction(&conv_vectors(seed)?.0)?,
+    });
     // SR with reseed and packing: 2 filters of 9·5 weights, each padded to whole beats.
     let fb = 45;
     let (w, u) = data(2 * fb, &mut rng);
@@ -154,10 +144,7 @@ pub fn accel_vectors(
     }
     .encode(p)?;
     t.push(update_transaction(p, sr, &w, &u)?);
-    r.push(update_response(&mut model, sr, &w, &u)?);
-    let (vin, vout) = conv_vectors(seed + 1)?;
-    t.push(conv_transaction(&vin)?);
-    r.push(vout);
+    t.push(conv_transaction(&conv_vectors(seed + 1)?.0)?);
     let (w, u) = data(3 * p.lanes, &mut rng);
     let bc = UpdateCommand {
         mode: UpdateMode::Bc,
@@ -165,22 +152,20 @@ pub fn accel_vectors(
     }
     .encode(p)?;
     t.push(update_transaction(p, bc, &w, &u)?);
-    r.push(update_response(&mut model, bc, &w, &u)?);
-    // counters: words in and out of each block, from what was sent; busy cycles not compared
-    let mut cw = vec![0u64; COUNTER_WORDS];
-    for (k, (tx, rx)) in t.iter().zip(&r).enumerate() {
-        let (i, o) = if k % 2 == 0 {
-            (counter::CONV_IN, counter::CONV_OUT)
-        } else {
-            (counter::UPDATE_IN, counter::UPDATE_OUT)
-        };
-        cw[i] += tx.len() as u64 - 1;
-        cw[o] += rx.len() as u64;
-    }
-    cw[counter::UPDATE_STATUS] = status_word(model.saturation().count, false);
-    cw[counter::TRANSACTIONS] = t.len() as u64 + 1;
     t.push(counters_transaction());
-    r.push(cw);
+    let r: Vec<Vec<u64>> = golden_top(hw)?
+        .run(&t.concat())?
+        .into_iter()
+        .map(|r| r.words)
+        .collect();
+    if r.len() != t.len() {
+        bail!(
+            "the golden top answered {} of {} transactions",
+            r.len(),
+            t.len()
+        );
+    }
+    // busy cycles depend on the bench's traffic: not compared
     let n = r.len();
     let mut expect = Vec::new();
     for (j, rx) in r.iter().enumerate() {
@@ -454,13 +439,12 @@ pub fn verilog(hw: &HwConfig) -> Result<[String; 3]> {
 /// layer, for benches that must see a real layer (the cocotb AXI4-Stream bench).
 pub fn export(dir: &Path, hw: &HwConfig, overwrite: bool, layer: Option<&str>) -> Result<Exported> {
     let [accel_v, conv_v, update_v] = verilog(hw)?;
-    let u = &hw.update;
     let (vin, vout) = conv_vectors(2017)?;
     let l = vector_layer();
     let first = layer
-        .map(|name| network_layer_vectors(hw, name, 4, 2017))
+        .map(|name| network_layer_vectors(hw, name, 4, 2017).map(|(tx, _)| tx))
         .transpose()?;
-    let av = accel_vectors(u, 2017, first)?;
+    let av = accel_vectors(hw, 2017, first)?;
     let ain: Vec<u64> = av.transactions.concat();
     let mut ain_last = String::new();
     for tx in &av.transactions {
