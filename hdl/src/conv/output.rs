@@ -181,7 +181,10 @@ impl<const P: usize> Logic for OutputUnit<P> {
             }
         };
         // One small memory per output bit-plane: one write port (the fold being packed), two reads
-        // (read-modify-write of that word, and the emitter), so it maps onto LUT RAM.
+        // (read-modify-write of that word, and the emitter), so it maps onto LUT RAM. The plane's
+        // bits are gathered inside the write's clocked block (`grp` is a blocking temporary, logic
+        // in front of the write port, not a register): the same hardware, but a cycle-based
+        // simulator skips it in the many cycles that take no fold.
         let mut planes = String::new();
         let mut sel = String::new();
         for j in 0..sz.a_max {
@@ -192,10 +195,13 @@ initial for (i = 0; i <= {dm}; i = i + 1) ob{j}[i] = 64'd0;
 wire [63:0] old{j} = ob{j}[w_at];
 wire [63:0] rd{j} = ob{j}[r_at];
 reg [{npm}:0] grp{j};
-always @(*) for (p{j} = 0; p{j} < {np}; p{j} = p{j} + 1)
-    grp{j}[p{j}] = ({{5'd0, nf_c}} * {np} + p{j} < c_out) && in_vals[p{j}*64 + {j}];
-wire [63:0] nw{j} = ((off == 6'd0) ? 64'd0 : old{j}) | ({g} << off);
-always @(posedge clock) if (!start && in_valid && {j} < a_out) ob{j}[w_at] <= nw{j};
+// verilator lint_off BLKSEQ
+always @(posedge clock) if (!start && in_valid && {j} < a_out) begin
+    for (p{j} = 0; p{j} < {np}; p{j} = p{j} + 1)
+        grp{j}[p{j}] = ({{5'd0, nf_c}} * {np} + p{j} < c_out) && in_vals[p{j}*64 + {j}];
+    ob{j}[w_at] <= ((off == 6'd0) ? 64'd0 : old{j}) | ({g} << off);
+end
+// verilator lint_on BLKSEQ
 ",
                 dm = 2 * sz.cwo_max - 1,
                 npm = P - 1,

@@ -145,8 +145,19 @@ impl<const WB: usize, const UB: usize> Logic for UpdateLane<WB, UB> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, w1, u1, draw1, t2, vc2, sat2, draw2, w3, q3, sign3, sat3);
-        // Stage 1: sign-extend, align u, take the draw.
+        // Every stage advances only when `en` is high, so all of the lane's logic sits under one
+        // `if en` (the Locals get constant defaults first: no latches). The hardware is the same
+        // clock-enabled pipeline; a simulator skips the whole datapath while the unit is idle.
+        self.v.next = 0.into();
+        self.below.next = false;
+        self.above.next = false;
+        self.vc.next = 0.into();
+        self.fl.next = 0.into();
+        self.frac.next = 0.into();
+        self.up.next = false;
+        self.q.next = 0.into();
         if self.en.val() {
+            // Stage 1: sign-extend, align u, take the draw.
             if self.w_in.val() >= self.w_msb.val() {
                 self.w1.d.next = bit_cast::<32, WB>(self.w_in.val()) | self.w_ext.val();
             } else {
@@ -159,40 +170,36 @@ impl<const WB: usize, const UB: usize> Logic for UpdateLane<WB, UB> {
                 self.u1.d.next = bit_cast::<32, UB>(self.u_in.val()) << self.u_shift.val();
             }
             self.draw1.d.next = self.draw_in.val();
-        }
-        // Stage 2: v = w − u, clip to [lo, hi] (signed compares), offset.
-        self.v.next = self.w1.q.val() - self.u1.q.val();
-        self.below.next = (self.v.val() ^ self.flip.val()) < (self.lo.val() ^ self.flip.val());
-        self.above.next = (self.v.val() ^ self.flip.val()) > (self.hi.val() ^ self.flip.val());
-        self.vc.next = self.v.val();
-        if self.below.val() {
-            self.vc.next = self.lo.val();
-        }
-        if self.above.val() {
-            self.vc.next = self.hi.val();
-        }
-        if self.en.val() {
+            // Stage 2: v = w − u, clip to [lo, hi] (signed compares), offset.
+            self.v.next = self.w1.q.val() - self.u1.q.val();
+            self.below.next = (self.v.val() ^ self.flip.val()) < (self.lo.val() ^ self.flip.val());
+            self.above.next = (self.v.val() ^ self.flip.val()) > (self.hi.val() ^ self.flip.val());
+            self.vc.next = self.v.val();
+            if self.below.val() {
+                self.vc.next = self.lo.val();
+            }
+            if self.above.val() {
+                self.vc.next = self.hi.val();
+            }
             self.t2.d.next = self.vc.val() + self.off.val();
             self.vc2.d.next = self.vc.val();
             self.sat2.d.next = self.below.val() || self.above.val();
             self.draw2.d.next = self.draw1.q.val();
-        }
-        // Stage 3: round on the grid of step 2^d.
-        self.fl.next = self.t2.q.val() & !self.fmask.val();
-        self.frac.next = self.t2.q.val() & self.fmask.val();
-        if self.sr.val() {
-            self.up.next = bit_cast::<32, 16>(self.draw2.q.val())
-                < ((self.frac.val() << self.r_bits.val()) >> self.d.val());
-        } else {
-            self.up.next = self.frac.val().any()
-                && ((self.frac.val() > self.half.val())
-                    || ((self.frac.val() == self.half.val()) && !self.t2.q.val().get_bit(31)));
-        }
-        self.q.next = self.fl.val() - self.off.val();
-        if self.up.val() {
-            self.q.next = self.fl.val() + self.step.val() - self.off.val();
-        }
-        if self.en.val() {
+            // Stage 3: round on the grid of step 2^d.
+            self.fl.next = self.t2.q.val() & !self.fmask.val();
+            self.frac.next = self.t2.q.val() & self.fmask.val();
+            if self.sr.val() {
+                self.up.next = bit_cast::<32, 16>(self.draw2.q.val())
+                    < ((self.frac.val() << self.r_bits.val()) >> self.d.val());
+            } else {
+                self.up.next = self.frac.val().any()
+                    && ((self.frac.val() > self.half.val())
+                        || ((self.frac.val() == self.half.val()) && !self.t2.q.val().get_bit(31)));
+            }
+            self.q.next = self.fl.val() - self.off.val();
+            if self.up.val() {
+                self.q.next = self.fl.val() + self.step.val() - self.off.val();
+            }
             self.q3.d.next = bit_cast::<WB, 32>(self.q.val());
             self.sign3.d.next = !self.q.val().get_bit(31);
             self.sat3.d.next = self.sat2.q.val();
