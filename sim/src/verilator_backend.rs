@@ -44,8 +44,8 @@ pub const HARNESS: &str = include_str!("verilator_harness.cpp");
 /// Verilator configuration: the router's state and remaining payload are readable by the harness
 /// (for the watchdog's diagnosis); nothing else is made public.
 const VLT: &str = "`verilator_config\n\
-public_flat_rd -module \"qtrain_accel$router\" -var \"state\"\n\
-public_flat_rd -module \"qtrain_accel$router\" -var \"remaining\"\n";
+public_flat_rd -module \"qtrain_accel$router$ctl\" -var \"r_state\"\n\
+public_flat_rd -module \"qtrain_accel$router$ctl\" -var \"r_remaining\"\n";
 
 /// Verilator's options (part of the cache key). Registers start at 0, as in rust-hdl.
 const VERILATOR_FLAGS: &[&str] = &[
@@ -394,9 +394,9 @@ fn build(dir: &Path, verilog: &str, trace: bool) -> Result<(), SimError> {
     // compiled without that read otherwise, so a reworked router never breaks the build).
     let rooth = dir.join(format!("obj/V{ACCEL_TOP}___024root.h"));
     let rooth = std::fs::read_to_string(&rooth).map_err(|e| io(&rooth, e))?;
-    let router_state = ["state", "remaining"]
+    let router_state = ["r_state", "r_remaining"]
         .iter()
-        .all(|v| rooth.contains(&format!("{ACCEL_TOP}__DOT__router__DOT__{v};")));
+        .all(|v| rooth.contains(&format!("{ACCEL_TOP}__DOT__router__DOT__ctl__DOT__{v};")));
     let mkp = dir.join(format!("obj/V{ACCEL_TOP}_classes.mk"));
     let mk = std::fs::read_to_string(&mkp).map_err(|e| io(&mkp, e))?;
     // (source, optimisation) of every object

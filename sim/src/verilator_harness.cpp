@@ -140,8 +140,8 @@ int main(int argc, char** argv) {
                 put<uint64_t>(i);
                 put<uint64_t>(out.size());
 #ifdef QTRAIN_ROUTER_STATE
-                put<uint32_t>(r->qtrain_accel__DOT__router__DOT__state);
-                put<uint32_t>(r->qtrain_accel__DOT__router__DOT__remaining);
+                put<uint32_t>(r->qtrain_accel__DOT__router__DOT__ctl__DOT__r_state);
+                put<uint32_t>(r->qtrain_accel__DOT__router__DOT__ctl__DOT__r_remaining);
 #else
                 (void)r;
                 put<uint32_t>(0xFFFFFFFFu);

@@ -2,14 +2,16 @@
 //! output valid/ready stream, Verilog module `qtrain_accel`. Wire format: [`qtrain::exact::accel`].
 //!
 //! * [`top::AccelTop`]: wiring and ports (module doc: the command format in brief).
-//! * [`router::Router`]: headers, routing, the update gearbox, response framing, counters.
-//! * [`router_verilog`]: the router's Verilog twin.
+//! * [`router::Router`]: headers, routing, the update gearbox, response framing, counters — the
+//!   state machine [`router_fsm::RouterFsm`] (`#[hdl_gen]`: one description) beside the data path
+//!   [`router_data::RouterData`] (a hand-written leaf that only moves wide words).
 //! * [`runner`]: direct-`simulate()` runner with an idle watchdog that names the stalled stream.
 //!
 //! Bench: `cargo test --release -p qtrain-hdl --test accel`.
 
 pub mod router;
-pub mod router_verilog;
+pub mod router_data;
+pub mod router_fsm;
 pub mod runner;
 pub mod top;
 
