@@ -41,11 +41,10 @@ use crate::stream::{StreamDevice, Traffic, Transfer};
 /// The harness compiled with every model (its doc comment has the pipe protocol).
 pub const HARNESS: &str = include_str!("verilator_harness.cpp");
 
-/// Verilator configuration: the router's state and remaining payload are readable by the harness
-/// (for the watchdog's diagnosis); nothing else is made public.
+/// Verilator configuration: the router's packed state register (state, remaining payload, …) is
+/// readable by the harness (for the watchdog's diagnosis); nothing else is made public.
 const VLT: &str = "`verilator_config\n\
-public_flat_rd -module \"qtrain_accel$router$ctl\" -var \"r_state\"\n\
-public_flat_rd -module \"qtrain_accel$router$ctl\" -var \"r_remaining\"\n";
+public_flat_rd -module \"qtrain_accel$router\" -var \"regs$q\"\n";
 
 /// Verilator's options (part of the cache key). Registers start at 0, as in rust-hdl.
 const VERILATOR_FLAGS: &[&str] = &[
@@ -394,9 +393,16 @@ fn build(dir: &Path, verilog: &str, trace: bool) -> Result<(), SimError> {
     // compiled without that read otherwise, so a reworked router never breaks the build).
     let rooth = dir.join(format!("obj/V{ACCEL_TOP}___024root.h"));
     let rooth = std::fs::read_to_string(&rooth).map_err(|e| io(&rooth, e))?;
-    let router_state = ["r_state", "r_remaining"]
-        .iter()
-        .all(|v| rooth.contains(&format!("{ACCEL_TOP}__DOT__router__DOT__ctl__DOT__{v};")));
+    // Where the state and the remaining count sit in the packed register, as the Verilog reads
+    // them (`ctl$r_state = regs$q[(64'h0)+:(4)];`).
+    let offset = |field: &str| -> Option<u64> {
+        let pat = format!("ctl$r_{field} = regs$q[(64'h");
+        let rest = &verilog[verilog.find(&pat)? + pat.len()..];
+        u64::from_str_radix(&rest[..rest.find(')')?], 16).ok()
+    };
+    let router_offsets = offset("state").zip(offset("remaining"));
+    let router_state = router_offsets.is_some()
+        && rooth.contains(&format!("{ACCEL_TOP}__DOT__router__DOT__regs__024q;"));
     let mkp = dir.join(format!("obj/V{ACCEL_TOP}_classes.mk"));
     let mk = std::fs::read_to_string(&mkp).map_err(|e| io(&mkp, e))?;
     // (source, optimisation) of every object
@@ -424,13 +430,15 @@ fn build(dir: &Path, verilog: &str, trace: bool) -> Result<(), SimError> {
         )));
     }
     jobs.push((PathBuf::from("harness.cpp"), OPT_FAST));
-    let harness_defs: Vec<&str> = [
-        trace.then_some("-DQTRAIN_TRACE"),
-        router_state.then_some("-DQTRAIN_ROUTER_STATE"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let mut harness_defs: Vec<String> = Vec::new();
+    if trace {
+        harness_defs.push("-DQTRAIN_TRACE".into());
+    }
+    if let (true, Some((st, rem))) = (router_state, router_offsets) {
+        harness_defs.push("-DQTRAIN_ROUTER_STATE".into());
+        harness_defs.push(format!("-DQTRAIN_STATE_OFF={st}"));
+        harness_defs.push(format!("-DQTRAIN_REMAINING_OFF={rem}"));
+    }
     // The biggest files first, so the parallel compile ends together.
     jobs.sort_by_key(|(p, _)| {
         std::cmp::Reverse(std::fs::metadata(dir.join(p)).map(|m| m.len()).unwrap_or(0))

@@ -15,8 +15,9 @@
 //             0 done:  u64 cycles, u64 first_in_cycle, u64 last_out_cycle, u64 n_out,
 //                      n_out × u64 words, n_out × u8 last flags
 //             1 stall: u64 cycle, u64 idle, u32 stream (0 input, 1 output), u64 words_in,
-//                      u64 words_out, u32 router state, u32 payload words remaining (both
-//                      0xFFFFFFFF when the Verilog has no router `state` / `remaining` to read:
+//                      u64 words_out, u32 router state, u32 payload words remaining (fields of
+//                      the router's packed register `regs$q`, at the offsets the build finds in
+//                      the Verilog; both 0xFFFFFFFF when the Verilog has no such register:
 //                      QTRAIN_ROUTER_STATE is defined only when Verilator made them readable)
 //             2 error: u32 len, message bytes
 #include <cstdint>
@@ -49,6 +50,12 @@ static void wr(const void* p, size_t n) {
     if (n && fwrite(p, 1, n, out_f) != n) die("cannot write the response pipe");
 }
 template <typename T> static T get() { T v; rd(&v, sizeof v); return v; }
+// `n` ≤ 32 bits at bit `off` of a Verilator wide value (the router's packed state register).
+template <typename W> static uint32_t field(const W& w, int off, int n) {
+    uint64_t v = w[off / 32] >> (off % 32);
+    if (off % 32 + n > 32) v |= (uint64_t)w[off / 32 + 1] << (32 - off % 32);
+    return (uint32_t)(v & ((n == 32) ? 0xFFFFFFFFull : ((1ull << n) - 1)));
+}
 template <typename T> static void put(T v) { wr(&v, sizeof v); }
 
 static void error(const std::string& m) {
@@ -140,8 +147,8 @@ int main(int argc, char** argv) {
                 put<uint64_t>(i);
                 put<uint64_t>(out.size());
 #ifdef QTRAIN_ROUTER_STATE
-                put<uint32_t>(r->qtrain_accel__DOT__router__DOT__ctl__DOT__r_state);
-                put<uint32_t>(r->qtrain_accel__DOT__router__DOT__ctl__DOT__r_remaining);
+                put<uint32_t>(field(r->qtrain_accel__DOT__router__DOT__regs__024q, QTRAIN_STATE_OFF, 4));
+                put<uint32_t>(field(r->qtrain_accel__DOT__router__DOT__regs__024q, QTRAIN_REMAINING_OFF, 32));
 #else
                 (void)r;
                 put<uint32_t>(0xFFFFFFFFu);

@@ -730,7 +730,11 @@ impl Route {
                 let len = rng.gen_range(0..5u64);
                 let h = match rng.gen_range(0..3) {
                     0 => hdr(rng.gen_range(1..4), len) ^ (rng.gen_range(1..16u64) << 4),
-                    1 => hdr(rng.gen_range(1..4), len) | rng.gen_range(1..0xFF_FFFFu64) << 8,
+                    // any reserved bits, or exactly one (so that each of bits 31:8 is checked)
+                    1 if rng.gen_bool(0.5) => {
+                        hdr(rng.gen_range(1..4), len) | rng.gen_range(1..0xFF_FFFFu64) << 8
+                    }
+                    1 => hdr(rng.gen_range(1..4), len) | 1 << rng.gen_range(8..32),
                     _ => hdr([0, 4, 7, 15][rng.gen_range(0..4)], len),
                 };
                 words.push(h);

@@ -639,234 +639,467 @@ module qtrain_accel$router(clock,in_data,in_valid,in_last,in_ready,out_data,out_
     input wire  [31:0] u_sat_count;
     input wire  u_cmd_error;
     
-    // Update code (custom)
-    localparam S_HDR = 4'd0, S_DROP = 4'd1, S_ERR = 4'd2, S_CONV_FIRST = 4'd3, S_CONV = 4'd4,
-               S_UCMD = 4'd5, S_UOFFER = 4'd6, S_URUN = 4'd7, S_USTAT = 4'd8, S_CNT = 4'd9;
-    reg [3:0] state, state_n;
-    reg [31:0] remaining, remaining_n, images, images_n, hdr_lo, hdr_lo_n;
-    reg [63:0] cmd0, cmd0_n, cmd1, cmd1_n;
-    reg [7:0] icnt, icnt_n, pend, pend_n, ocnt, ocnt_n, err, err_n;
-    reg ifull, ifull_n, ilast, ilast_n, trunc, trunc_n, pk, pk_n;
-    reg [3:0] cidx, cidx_n;
-    reg [63:0] n_cbusy, n_cbusy_n, n_cin, n_cin_n, n_cout, n_cout_n, n_ubusy, n_ubusy_n, n_uin, n_uin_n, n_uout, n_uout_n;
-    reg [31:0] n_trans, n_trans_n, n_err, n_err_n;
-    reg in_fire, out_fire, handed, done;
-    reg [63:0] counter_word, beat_word;
-    wire [63:0] w = in_data;
-    wire is_cmd = (w[3:0] == 4'hC);
-    wire _unused_ok = &{1'b0, in_last, u_out_last};
-    reg [63:0] ibuf0, ibuf0_n;
-    reg [63:0] ibuf1, ibuf1_n;
-    reg [63:0] ibuf2, ibuf2_n;
-    reg [63:0] ibuf3, ibuf3_n;
-    reg [63:0] ibuf4, ibuf4_n;
-    reg [63:0] ibuf5, ibuf5_n;
-    initial begin
-        state = S_HDR; remaining = 32'd0; images = 32'd0; hdr_lo = 32'd0; cmd0 = 64'd0; cmd1 = 64'd0;
-        icnt = 8'd0; pend = 8'd0; ocnt = 8'd0; err = 8'd0; ifull = 1'b0; ilast = 1'b0; trunc = 1'b0; pk = 1'b0; cidx = 4'd0;
-        n_cbusy = 64'd0; n_cin = 64'd0; n_cout = 64'd0; n_ubusy = 64'd0; n_uin = 64'd0; n_uout = 64'd0; n_trans = 32'd0; n_err = 32'd0;
-        ibuf0 = 64'd0;
-        ibuf1 = 64'd0;
-        ibuf2 = 64'd0;
-        ibuf3 = 64'd0;
-        ibuf4 = 64'd0;
-        ibuf5 = 64'd0;
-    end
+    // Stub signals
+    reg  [587:0] regs$d;
+    wire  [587:0] regs$q;
+    reg  regs$clock;
+    reg  [3:0] ctl$r_state;
+    reg  [31:0] ctl$r_remaining;
+    reg  [31:0] ctl$r_images;
+    reg  ctl$r_ifull;
+    reg  ctl$r_ilast;
+    reg  ctl$r_pk;
+    reg  [7:0] ctl$r_ocnt;
+    reg  [7:0] ctl$r_icnt;
+    reg  [3:0] ctl$r_cidx;
+    reg  ctl$in_valid;
+    reg  ctl$h_conv_cmd;
+    reg  ctl$out_ready;
+    reg  ctl$c_in_ready;
+    reg  ctl$c_out_valid;
+    reg  ctl$c_out_last;
+    reg  ctl$u_out_valid;
+    wire  ctl$in_ready;
+    wire  ctl$out_valid;
+    wire  ctl$out_last;
+    wire  [2:0] ctl$out_sel;
+    wire  ctl$c_in_valid;
+    wire  ctl$c_in_last;
+    wire  ctl$c_out_ready;
+    wire  ctl$u_cmd_valid;
+    wire  ctl$u_in_valid;
+    wire  ctl$u_in_last;
+    wire  ctl$u_out_ready;
+    wire  ctl$shift;
+    wire  ctl$ld_cmd0;
+    wire  ctl$ld_cmd1;
+    reg  [587:0] next$regs;
+    reg  next$in_valid;
+    reg  [3:0] next$h_op;
+    reg  [3:0] next$h_tag;
+    reg  next$h_rsvd_zero;
+    reg  [31:0] next$h_len;
+    reg  [31:0] next$h_lo;
+    reg  next$h_conv_cmd;
+    reg  [15:0] next$h_images;
+    reg  next$in_ready;
+    reg  next$out_valid;
+    reg  next$out_ready;
+    reg  next$c_out_last;
+    reg  next$u_cmd_ready;
+    reg  next$u_in_valid;
+    reg  next$u_in_ready;
+    reg  next$u_out_valid;
+    reg  next$u_out_ready;
+    reg  next$u_pack_valid;
+    wire  [587:0] next$regs_n;
+    reg  data$clock;
+    reg  [63:0] data$in_data;
+    reg  data$in_last;
+    reg  data$u_out_last;
+    reg  data$shift;
+    reg  data$ld_cmd0;
+    reg  data$ld_cmd1;
+    reg  [2:0] data$out_sel;
+    reg  [7:0] data$err;
+    reg  [31:0] data$hdr_lo;
+    reg  data$trunc;
+    reg  [7:0] data$ocnt;
+    reg  [3:0] data$cidx;
+    reg  [63:0] data$n_conv_busy;
+    reg  [63:0] data$n_conv_in;
+    reg  [63:0] data$n_conv_out;
+    reg  [63:0] data$n_update_busy;
+    reg  [63:0] data$n_update_in;
+    reg  [63:0] data$n_update_out;
+    reg  [31:0] data$n_trans;
+    reg  [31:0] data$n_err;
+    wire  [3:0] data$h_op;
+    wire  [3:0] data$h_tag;
+    wire  data$h_rsvd_zero;
+    wire  [31:0] data$h_len;
+    wire  [31:0] data$h_lo;
+    wire  data$h_conv_cmd;
+    wire  [15:0] data$h_images;
+    wire  [63:0] data$c_in_data;
+    reg  [63:0] data$c_out_data;
+    wire  [63:0] data$out_data;
+    wire  [63:0] data$u_cmd_word;
+    wire  [63:0] data$u_cmd_seed;
+    wire  [15:0] data$u_w$0;
+    wire  [15:0] data$u_w$1;
+    wire  [15:0] data$u_w$2;
+    wire  [15:0] data$u_w$3;
+    wire  [15:0] data$u_w$4;
+    wire  [15:0] data$u_w$5;
+    wire  [15:0] data$u_w$6;
+    wire  [15:0] data$u_w$7;
+    wire  [15:0] data$u_w$8;
+    wire  [15:0] data$u_w$9;
+    wire  [15:0] data$u_w$10;
+    wire  [15:0] data$u_w$11;
+    wire  [15:0] data$u_w$12;
+    wire  [15:0] data$u_w$13;
+    wire  [15:0] data$u_w$14;
+    wire  [15:0] data$u_w$15;
+    wire  [7:0] data$u_u$0;
+    wire  [7:0] data$u_u$1;
+    wire  [7:0] data$u_u$2;
+    wire  [7:0] data$u_u$3;
+    wire  [7:0] data$u_u$4;
+    wire  [7:0] data$u_u$5;
+    wire  [7:0] data$u_u$6;
+    wire  [7:0] data$u_u$7;
+    wire  [7:0] data$u_u$8;
+    wire  [7:0] data$u_u$9;
+    wire  [7:0] data$u_u$10;
+    wire  [7:0] data$u_u$11;
+    wire  [7:0] data$u_u$12;
+    wire  [7:0] data$u_u$13;
+    wire  [7:0] data$u_u$14;
+    wire  [7:0] data$u_u$15;
+    reg  [15:0] data$u_w_out$0;
+    reg  [15:0] data$u_w_out$1;
+    reg  [15:0] data$u_w_out$2;
+    reg  [15:0] data$u_w_out$3;
+    reg  [15:0] data$u_w_out$4;
+    reg  [15:0] data$u_w_out$5;
+    reg  [15:0] data$u_w_out$6;
+    reg  [15:0] data$u_w_out$7;
+    reg  [15:0] data$u_w_out$8;
+    reg  [15:0] data$u_w_out$9;
+    reg  [15:0] data$u_w_out$10;
+    reg  [15:0] data$u_w_out$11;
+    reg  [15:0] data$u_w_out$12;
+    reg  [15:0] data$u_w_out$13;
+    reg  [15:0] data$u_w_out$14;
+    reg  [15:0] data$u_w_out$15;
+    reg  [15:0] data$u_q_out$0;
+    reg  [15:0] data$u_q_out$1;
+    reg  [15:0] data$u_q_out$2;
+    reg  [15:0] data$u_q_out$3;
+    reg  [15:0] data$u_q_out$4;
+    reg  [15:0] data$u_q_out$5;
+    reg  [15:0] data$u_q_out$6;
+    reg  [15:0] data$u_q_out$7;
+    reg  [15:0] data$u_q_out$8;
+    reg  [15:0] data$u_q_out$9;
+    reg  [15:0] data$u_q_out$10;
+    reg  [15:0] data$u_q_out$11;
+    reg  [15:0] data$u_q_out$12;
+    reg  [15:0] data$u_q_out$13;
+    reg  [15:0] data$u_q_out$14;
+    reg  [15:0] data$u_q_out$15;
+    reg  [63:0] data$u_pack_word;
+    reg  [31:0] data$u_sat_count;
+    reg  data$u_cmd_error;
+    
+    // Sub module instances
+    qtrain_accel$router$regs regs(
+        .d(regs$d),
+        .q(regs$q),
+        .clock(regs$clock)
+    );
+    qtrain_accel$router$ctl ctl(
+        .r_state(ctl$r_state),
+        .r_remaining(ctl$r_remaining),
+        .r_images(ctl$r_images),
+        .r_ifull(ctl$r_ifull),
+        .r_ilast(ctl$r_ilast),
+        .r_pk(ctl$r_pk),
+        .r_ocnt(ctl$r_ocnt),
+        .r_icnt(ctl$r_icnt),
+        .r_cidx(ctl$r_cidx),
+        .in_valid(ctl$in_valid),
+        .h_conv_cmd(ctl$h_conv_cmd),
+        .out_ready(ctl$out_ready),
+        .c_in_ready(ctl$c_in_ready),
+        .c_out_valid(ctl$c_out_valid),
+        .c_out_last(ctl$c_out_last),
+        .u_out_valid(ctl$u_out_valid),
+        .in_ready(ctl$in_ready),
+        .out_valid(ctl$out_valid),
+        .out_last(ctl$out_last),
+        .out_sel(ctl$out_sel),
+        .c_in_valid(ctl$c_in_valid),
+        .c_in_last(ctl$c_in_last),
+        .c_out_ready(ctl$c_out_ready),
+        .u_cmd_valid(ctl$u_cmd_valid),
+        .u_in_valid(ctl$u_in_valid),
+        .u_in_last(ctl$u_in_last),
+        .u_out_ready(ctl$u_out_ready),
+        .shift(ctl$shift),
+        .ld_cmd0(ctl$ld_cmd0),
+        .ld_cmd1(ctl$ld_cmd1)
+    );
+    qtrain_accel$router$next next(
+        .regs(next$regs),
+        .in_valid(next$in_valid),
+        .h_op(next$h_op),
+        .h_tag(next$h_tag),
+        .h_rsvd_zero(next$h_rsvd_zero),
+        .h_len(next$h_len),
+        .h_lo(next$h_lo),
+        .h_conv_cmd(next$h_conv_cmd),
+        .h_images(next$h_images),
+        .in_ready(next$in_ready),
+        .out_valid(next$out_valid),
+        .out_ready(next$out_ready),
+        .c_out_last(next$c_out_last),
+        .u_cmd_ready(next$u_cmd_ready),
+        .u_in_valid(next$u_in_valid),
+        .u_in_ready(next$u_in_ready),
+        .u_out_valid(next$u_out_valid),
+        .u_out_ready(next$u_out_ready),
+        .u_pack_valid(next$u_pack_valid),
+        .regs_n(next$regs_n)
+    );
+    qtrain_accel$router$data data(
+        .clock(data$clock),
+        .in_data(data$in_data),
+        .in_last(data$in_last),
+        .u_out_last(data$u_out_last),
+        .shift(data$shift),
+        .ld_cmd0(data$ld_cmd0),
+        .ld_cmd1(data$ld_cmd1),
+        .out_sel(data$out_sel),
+        .err(data$err),
+        .hdr_lo(data$hdr_lo),
+        .trunc(data$trunc),
+        .ocnt(data$ocnt),
+        .cidx(data$cidx),
+        .n_conv_busy(data$n_conv_busy),
+        .n_conv_in(data$n_conv_in),
+        .n_conv_out(data$n_conv_out),
+        .n_update_busy(data$n_update_busy),
+        .n_update_in(data$n_update_in),
+        .n_update_out(data$n_update_out),
+        .n_trans(data$n_trans),
+        .n_err(data$n_err),
+        .h_op(data$h_op),
+        .h_tag(data$h_tag),
+        .h_rsvd_zero(data$h_rsvd_zero),
+        .h_len(data$h_len),
+        .h_lo(data$h_lo),
+        .h_conv_cmd(data$h_conv_cmd),
+        .h_images(data$h_images),
+        .c_in_data(data$c_in_data),
+        .c_out_data(data$c_out_data),
+        .out_data(data$out_data),
+        .u_cmd_word(data$u_cmd_word),
+        .u_cmd_seed(data$u_cmd_seed),
+        .u_w$0(data$u_w$0),
+        .u_w$1(data$u_w$1),
+        .u_w$2(data$u_w$2),
+        .u_w$3(data$u_w$3),
+        .u_w$4(data$u_w$4),
+        .u_w$5(data$u_w$5),
+        .u_w$6(data$u_w$6),
+        .u_w$7(data$u_w$7),
+        .u_w$8(data$u_w$8),
+        .u_w$9(data$u_w$9),
+        .u_w$10(data$u_w$10),
+        .u_w$11(data$u_w$11),
+        .u_w$12(data$u_w$12),
+        .u_w$13(data$u_w$13),
+        .u_w$14(data$u_w$14),
+        .u_w$15(data$u_w$15),
+        .u_u$0(data$u_u$0),
+        .u_u$1(data$u_u$1),
+        .u_u$2(data$u_u$2),
+        .u_u$3(data$u_u$3),
+        .u_u$4(data$u_u$4),
+        .u_u$5(data$u_u$5),
+        .u_u$6(data$u_u$6),
+        .u_u$7(data$u_u$7),
+        .u_u$8(data$u_u$8),
+        .u_u$9(data$u_u$9),
+        .u_u$10(data$u_u$10),
+        .u_u$11(data$u_u$11),
+        .u_u$12(data$u_u$12),
+        .u_u$13(data$u_u$13),
+        .u_u$14(data$u_u$14),
+        .u_u$15(data$u_u$15),
+        .u_w_out$0(data$u_w_out$0),
+        .u_w_out$1(data$u_w_out$1),
+        .u_w_out$2(data$u_w_out$2),
+        .u_w_out$3(data$u_w_out$3),
+        .u_w_out$4(data$u_w_out$4),
+        .u_w_out$5(data$u_w_out$5),
+        .u_w_out$6(data$u_w_out$6),
+        .u_w_out$7(data$u_w_out$7),
+        .u_w_out$8(data$u_w_out$8),
+        .u_w_out$9(data$u_w_out$9),
+        .u_w_out$10(data$u_w_out$10),
+        .u_w_out$11(data$u_w_out$11),
+        .u_w_out$12(data$u_w_out$12),
+        .u_w_out$13(data$u_w_out$13),
+        .u_w_out$14(data$u_w_out$14),
+        .u_w_out$15(data$u_w_out$15),
+        .u_q_out$0(data$u_q_out$0),
+        .u_q_out$1(data$u_q_out$1),
+        .u_q_out$2(data$u_q_out$2),
+        .u_q_out$3(data$u_q_out$3),
+        .u_q_out$4(data$u_q_out$4),
+        .u_q_out$5(data$u_q_out$5),
+        .u_q_out$6(data$u_q_out$6),
+        .u_q_out$7(data$u_q_out$7),
+        .u_q_out$8(data$u_q_out$8),
+        .u_q_out$9(data$u_q_out$9),
+        .u_q_out$10(data$u_q_out$10),
+        .u_q_out$11(data$u_q_out$11),
+        .u_q_out$12(data$u_q_out$12),
+        .u_q_out$13(data$u_q_out$13),
+        .u_q_out$14(data$u_q_out$14),
+        .u_q_out$15(data$u_q_out$15),
+        .u_pack_word(data$u_pack_word),
+        .u_sat_count(data$u_sat_count),
+        .u_cmd_error(data$u_cmd_error)
+    );
+    
+    // Update code
     always @(*) begin
-        case (ocnt)
-            8'd0: beat_word = {u_w_out$3, u_w_out$2, u_w_out$1, u_w_out$0};
-            8'd4: beat_word = {u_q_out$3, u_q_out$2, u_q_out$1, u_q_out$0};
-            8'd1: beat_word = {u_w_out$7, u_w_out$6, u_w_out$5, u_w_out$4};
-            8'd5: beat_word = {u_q_out$7, u_q_out$6, u_q_out$5, u_q_out$4};
-            8'd2: beat_word = {u_w_out$11, u_w_out$10, u_w_out$9, u_w_out$8};
-            8'd6: beat_word = {u_q_out$11, u_q_out$10, u_q_out$9, u_q_out$8};
-            8'd3: beat_word = {u_w_out$15, u_w_out$14, u_w_out$13, u_w_out$12};
-            8'd7: beat_word = {u_q_out$15, u_q_out$14, u_q_out$13, u_q_out$12};
-            default: beat_word = u_pack_word;
-        endcase
-        case (cidx)
-            4'd0: counter_word = n_cbusy;
-            4'd1: counter_word = n_cin;
-            4'd2: counter_word = n_cout;
-            4'd3: counter_word = n_ubusy;
-            4'd4: counter_word = n_uin;
-            4'd5: counter_word = n_uout;
-            4'd6: counter_word = {31'd0, u_cmd_error, u_sat_count};
-            default: counter_word = {n_err, n_trans};
-        endcase
-        // outputs
-        in_ready = 1'b0; out_valid = 1'b0; out_data = 64'd0; out_last = 1'b0;
-        c_in_valid = 1'b0; c_out_ready = 1'b0; u_cmd_valid = 1'b0; u_in_valid = 1'b0; u_out_ready = 1'b0;
-        c_in_data = in_data; c_in_last = (remaining == 32'd1);
-        u_cmd_word = cmd0; u_cmd_seed = cmd1; u_in_last = ilast;
-        case (state)
-            S_HDR, S_DROP, S_UCMD: in_ready = 1'b1;
-            S_ERR: begin out_valid = 1'b1; out_data = {1'b1, 23'd0, err, hdr_lo}; out_last = 1'b1; end
-            S_CONV_FIRST: begin c_in_valid = in_valid && is_cmd; in_ready = !is_cmd || c_in_ready; end
-            S_CONV: begin
-                c_in_valid = in_valid && (remaining != 32'd0);
-                in_ready = (remaining != 32'd0) && c_in_ready;
-                out_valid = c_out_valid; out_data = c_out_data; out_last = c_out_last && (images == 32'd1);
-                c_out_ready = out_ready;
-            end
-            S_UOFFER: u_cmd_valid = 1'b1;
-            S_URUN: begin
-                in_ready = (remaining != 32'd0) && !ifull;
-                u_in_valid = ifull;
-                out_valid = u_out_valid; out_data = beat_word;
-                u_out_ready = out_ready && (ocnt == (pk ? 8'd8 : 8'd7));
-            end
-            S_USTAT: begin out_valid = 1'b1; out_data = {30'd0, trunc, u_cmd_error, u_sat_count}; out_last = 1'b1; end
-            S_CNT: begin out_valid = 1'b1; out_data = counter_word; out_last = (cidx == 4'd7); end
-            default: ;
-        endcase
-        u_w$0 = ibuf0[0+:16];
-        u_u$0 = ibuf4[0+:8];
-        u_w$1 = ibuf0[16+:16];
-        u_u$1 = ibuf4[8+:8];
-        u_w$2 = ibuf0[32+:16];
-        u_u$2 = ibuf4[16+:8];
-        u_w$3 = ibuf0[48+:16];
-        u_u$3 = ibuf4[24+:8];
-        u_w$4 = ibuf1[0+:16];
-        u_u$4 = ibuf4[32+:8];
-        u_w$5 = ibuf1[16+:16];
-        u_u$5 = ibuf4[40+:8];
-        u_w$6 = ibuf1[32+:16];
-        u_u$6 = ibuf4[48+:8];
-        u_w$7 = ibuf1[48+:16];
-        u_u$7 = ibuf4[56+:8];
-        u_w$8 = ibuf2[0+:16];
-        u_u$8 = ibuf5[0+:8];
-        u_w$9 = ibuf2[16+:16];
-        u_u$9 = ibuf5[8+:8];
-        u_w$10 = ibuf2[32+:16];
-        u_u$10 = ibuf5[16+:8];
-        u_w$11 = ibuf2[48+:16];
-        u_u$11 = ibuf5[24+:8];
-        u_w$12 = ibuf3[0+:16];
-        u_u$12 = ibuf5[32+:8];
-        u_w$13 = ibuf3[16+:16];
-        u_u$13 = ibuf5[40+:8];
-        u_w$14 = ibuf3[32+:16];
-        u_u$14 = ibuf5[48+:8];
-        u_w$15 = ibuf3[48+:16];
-        u_u$15 = ibuf5[56+:8];
+        regs$clock = clock;
+        regs$d = regs$q;
+        data$clock = clock;
+        regs$d = next$regs_n;
+        ctl$r_state = regs$q[(64'h0)+:(4)];
+        ctl$r_remaining = regs$q[(64'h4)+:(32)];
+        ctl$r_images = regs$q[(64'h24)+:(32)];
+        ctl$r_ifull = regs$q[(64'h84)+:(1)];
+        ctl$r_ilast = regs$q[(64'h85)+:(1)];
+        ctl$r_pk = regs$q[(64'h87)+:(1)];
+        ctl$r_ocnt = regs$q[(64'h74)+:(8)];
+        ctl$r_icnt = regs$q[(64'h64)+:(8)];
+        ctl$r_cidx = regs$q[(64'h88)+:(4)];
+        next$regs = regs$q;
+        data$in_data = in_data;
+        data$in_last = in_last;
+        ctl$in_valid = in_valid;
+        next$in_valid = in_valid;
+        ctl$h_conv_cmd = data$h_conv_cmd;
+        next$h_op = data$h_op;
+        next$h_tag = data$h_tag;
+        next$h_rsvd_zero = data$h_rsvd_zero;
+        next$h_len = data$h_len;
+        next$h_lo = data$h_lo;
+        next$h_conv_cmd = data$h_conv_cmd;
+        next$h_images = data$h_images;
+        in_ready = ctl$in_ready;
+        next$in_ready = ctl$in_ready;
+        ctl$out_ready = out_ready;
+        next$out_ready = out_ready;
+        out_valid = ctl$out_valid;
+        next$out_valid = ctl$out_valid;
+        out_last = ctl$out_last;
+        out_data = data$out_data;
+        data$out_sel = ctl$out_sel;
+        data$err = regs$q[(64'h7c)+:(8)];
+        data$hdr_lo = regs$q[(64'h44)+:(32)];
+        data$trunc = regs$q[(64'h86)+:(1)];
+        data$ocnt = regs$q[(64'h74)+:(8)];
+        data$cidx = regs$q[(64'h88)+:(4)];
+        data$n_conv_busy = regs$q[(64'h8c)+:(64)];
+        data$n_conv_in = regs$q[(64'hcc)+:(64)];
+        data$n_conv_out = regs$q[(64'h10c)+:(64)];
+        data$n_update_busy = regs$q[(64'h14c)+:(64)];
+        data$n_update_in = regs$q[(64'h18c)+:(64)];
+        data$n_update_out = regs$q[(64'h1cc)+:(64)];
+        data$n_trans = regs$q[(64'h20c)+:(32)];
+        data$n_err = regs$q[(64'h22c)+:(32)];
+        c_in_data = data$c_in_data;
+        c_in_valid = ctl$c_in_valid;
+        c_in_last = ctl$c_in_last;
+        ctl$c_in_ready = c_in_ready;
+        data$c_out_data = c_out_data;
+        ctl$c_out_valid = c_out_valid;
+        ctl$c_out_last = c_out_last;
+        next$c_out_last = c_out_last;
+        c_out_ready = ctl$c_out_ready;
+        data$shift = ctl$shift;
+        data$ld_cmd0 = ctl$ld_cmd0;
+        data$ld_cmd1 = ctl$ld_cmd1;
+        u_cmd_valid = ctl$u_cmd_valid;
+        next$u_cmd_ready = u_cmd_ready;
+        u_cmd_word = data$u_cmd_word;
+        u_cmd_seed = data$u_cmd_seed;
+        u_in_valid = ctl$u_in_valid;
+        next$u_in_valid = ctl$u_in_valid;
+        next$u_in_ready = u_in_ready;
+        u_in_last = ctl$u_in_last;
+        u_w$0 = data$u_w$0;
+        u_u$0 = data$u_u$0;
+        data$u_w_out$0 = u_w_out$0;
+        data$u_q_out$0 = u_q_out$0;
+        u_w$1 = data$u_w$1;
+        u_u$1 = data$u_u$1;
+        data$u_w_out$1 = u_w_out$1;
+        data$u_q_out$1 = u_q_out$1;
+        u_w$2 = data$u_w$2;
+        u_u$2 = data$u_u$2;
+        data$u_w_out$2 = u_w_out$2;
+        data$u_q_out$2 = u_q_out$2;
+        u_w$3 = data$u_w$3;
+        u_u$3 = data$u_u$3;
+        data$u_w_out$3 = u_w_out$3;
+        data$u_q_out$3 = u_q_out$3;
+        u_w$4 = data$u_w$4;
+        u_u$4 = data$u_u$4;
+        data$u_w_out$4 = u_w_out$4;
+        data$u_q_out$4 = u_q_out$4;
+        u_w$5 = data$u_w$5;
+        u_u$5 = data$u_u$5;
+        data$u_w_out$5 = u_w_out$5;
+        data$u_q_out$5 = u_q_out$5;
+        u_w$6 = data$u_w$6;
+        u_u$6 = data$u_u$6;
+        data$u_w_out$6 = u_w_out$6;
+        data$u_q_out$6 = u_q_out$6;
+        u_w$7 = data$u_w$7;
+        u_u$7 = data$u_u$7;
+        data$u_w_out$7 = u_w_out$7;
+        data$u_q_out$7 = u_q_out$7;
+        u_w$8 = data$u_w$8;
+        u_u$8 = data$u_u$8;
+        data$u_w_out$8 = u_w_out$8;
+        data$u_q_out$8 = u_q_out$8;
+        u_w$9 = data$u_w$9;
+        u_u$9 = data$u_u$9;
+        data$u_w_out$9 = u_w_out$9;
+        data$u_q_out$9 = u_q_out$9;
+        u_w$10 = data$u_w$10;
+        u_u$10 = data$u_u$10;
+        data$u_w_out$10 = u_w_out$10;
+        data$u_q_out$10 = u_q_out$10;
+        u_w$11 = data$u_w$11;
+        u_u$11 = data$u_u$11;
+        data$u_w_out$11 = u_w_out$11;
+        data$u_q_out$11 = u_q_out$11;
+        u_w$12 = data$u_w$12;
+        u_u$12 = data$u_u$12;
+        data$u_w_out$12 = u_w_out$12;
+        data$u_q_out$12 = u_q_out$12;
+        u_w$13 = data$u_w$13;
+        u_u$13 = data$u_u$13;
+        data$u_w_out$13 = u_w_out$13;
+        data$u_q_out$13 = u_q_out$13;
+        u_w$14 = data$u_w$14;
+        u_u$14 = data$u_u$14;
+        data$u_w_out$14 = u_w_out$14;
+        data$u_q_out$14 = u_q_out$14;
+        u_w$15 = data$u_w$15;
+        u_u$15 = data$u_u$15;
+        data$u_w_out$15 = u_w_out$15;
+        data$u_q_out$15 = u_q_out$15;
+        ctl$u_out_valid = u_out_valid;
+        next$u_out_valid = u_out_valid;
+        u_out_ready = ctl$u_out_ready;
+        next$u_out_ready = ctl$u_out_ready;
+        data$u_out_last = u_out_last;
+        next$u_pack_valid = u_pack_valid;
+        data$u_pack_word = u_pack_word;
+        data$u_sat_count = u_sat_count;
+        data$u_cmd_error = u_cmd_error;
     end
-    // next state (a block of its own: the outputs above never depend on u_in_ready / u_cmd_ready)
-    always @(*) begin
-        in_fire = in_valid && in_ready; out_fire = out_valid && out_ready;
-        handed = u_in_valid && u_in_ready; done = u_out_ready && u_out_valid;
-        state_n = state; remaining_n = remaining; images_n = images; hdr_lo_n = hdr_lo; cmd0_n = cmd0; cmd1_n = cmd1;
-        icnt_n = icnt; pend_n = pend; ocnt_n = ocnt; err_n = err; ifull_n = ifull; ilast_n = ilast; trunc_n = trunc; pk_n = pk; cidx_n = cidx;
-        n_cbusy_n = n_cbusy; n_cin_n = n_cin; n_cout_n = n_cout; n_ubusy_n = n_ubusy; n_uin_n = n_uin; n_uout_n = n_uout;
-        n_trans_n = n_trans; n_err_n = n_err;
-        ibuf0_n = ibuf0;
-        ibuf1_n = ibuf1;
-        ibuf2_n = ibuf2;
-        ibuf3_n = ibuf3;
-        ibuf4_n = ibuf4;
-        ibuf5_n = ibuf5;
-        case (state)
-            S_HDR: if (in_fire) begin
-                n_trans_n = n_trans + 32'd1; hdr_lo_n = w[31:0]; remaining_n = w[63:32];
-                if (w[7:4] != 4'hA) begin err_n = 8'd1; state_n = S_ERR; end
-                else if (w[31:8] != 24'd0 || w[3:0] == 4'd0 || w[3:0] > 4'd3) begin
-                    err_n = 8'd2; state_n = (w[63:32] != 32'd0) ? S_DROP : S_ERR;
-                end else if (w[3:0] == 4'd1) begin
-                    if (w[63:32] == 32'd0) begin err_n = 8'd3; state_n = S_ERR; end
-                    else state_n = S_CONV_FIRST;
-                end else if (w[3:0] == 4'd2) begin
-                    if (w[63:32] < 32'd2) begin err_n = 8'd3; state_n = (w[63:32] != 32'd0) ? S_DROP : S_ERR; end
-                    else begin state_n = S_UCMD; icnt_n = 8'd0; ocnt_n = 8'd0; pend_n = 8'd0; ifull_n = 1'b0; trunc_n = 1'b0; end
-                end else begin
-                    if (w[63:32] != 32'd0) begin err_n = 8'd3; state_n = S_DROP; end
-                    else begin state_n = S_CNT; cidx_n = 4'd0; end
-                end
-            end
-            S_DROP: if (in_fire) begin
-                remaining_n = remaining - 32'd1;
-                if (remaining == 32'd1) state_n = S_ERR;
-            end
-            S_ERR: if (out_fire) begin n_err_n = n_err + 32'd1; state_n = S_HDR; end
-            S_CONV_FIRST: begin
-                n_cbusy_n = n_cbusy + 64'd1;
-                if (in_fire) begin
-                    remaining_n = remaining - 32'd1;
-                    if (is_cmd) begin n_cin_n = n_cin + 64'd1; images_n = {16'd0, w[48+:16]} + 32'd1; state_n = S_CONV; end
-                    else begin err_n = 8'd4; state_n = (remaining == 32'd1) ? S_ERR : S_DROP; end
-                end
-            end
-            S_CONV: begin
-                n_cbusy_n = n_cbusy + 64'd1;
-                if (in_fire) begin n_cin_n = n_cin + 64'd1; remaining_n = remaining - 32'd1; end
-                if (out_fire) begin
-                    n_cout_n = n_cout + 64'd1;
-                    if (c_out_last) images_n = images - 32'd1;
-                end
-                if (remaining_n == 32'd0 && images_n == 32'd0) state_n = S_HDR;
-            end
-            S_UCMD: begin
-                n_ubusy_n = n_ubusy + 64'd1;
-                if (in_fire) begin
-                    n_uin_n = n_uin + 64'd1; remaining_n = remaining - 32'd1;
-                    if (icnt == 8'd0) begin cmd0_n = w; icnt_n = 8'd1; end
-                    else begin cmd1_n = w; icnt_n = 8'd0; state_n = S_UOFFER; end
-                end
-            end
-            S_UOFFER: begin
-                n_ubusy_n = n_ubusy + 64'd1;
-                if (u_cmd_ready) state_n = S_URUN;
-            end
-            S_URUN: begin
-                n_ubusy_n = n_ubusy + 64'd1;
-                if (in_fire) begin
-                    n_uin_n = n_uin + 64'd1; remaining_n = remaining - 32'd1;
-                    case (icnt)
-                        8'd0: ibuf0_n = w;
-                        8'd1: ibuf1_n = w;
-                        8'd2: ibuf2_n = w;
-                        8'd3: ibuf3_n = w;
-                        8'd4: ibuf4_n = w;
-                        8'd5: ibuf5_n = w;
-                        default: ;
-                    endcase
-                    if (icnt == 8'd5) begin icnt_n = 8'd0; ifull_n = 1'b1; ilast_n = (remaining == 32'd1); end
-                    else icnt_n = icnt + 8'd1;
-                end
-                if (handed) ifull_n = 1'b0;
-                if (out_fire) begin
-                    n_uout_n = n_uout + 64'd1;
-                    ocnt_n = done ? 8'd0 : ocnt + 8'd1;
-                    if (ocnt == 8'd0) pk_n = u_pack_valid;
-                end
-                pend_n = pend + {7'd0, handed} - {7'd0, done};
-                if (remaining_n == 32'd0 && !ifull_n && pend_n == 8'd0) begin
-                    if (icnt_n != 8'd0) begin trunc_n = 1'b1; icnt_n = 8'd0; end
-                    state_n = S_USTAT;
-                end
-            end
-            S_USTAT: begin
-                n_ubusy_n = n_ubusy + 64'd1;
-                if (out_fire) begin n_uout_n = n_uout + 64'd1; state_n = S_HDR; end
-            end
-            S_CNT: if (out_fire) begin
-                cidx_n = cidx + 4'd1;
-                if (cidx == 4'd7) state_n = S_HDR;
-            end
-            default: ;
-        endcase
-    end
-    always @(posedge clock) begin
-        state <= state_n; remaining <= remaining_n; images <= images_n; hdr_lo <= hdr_lo_n; cmd0 <= cmd0_n; cmd1 <= cmd1_n;
-        icnt <= icnt_n; pend <= pend_n; ocnt <= ocnt_n; err <= err_n; ifull <= ifull_n; ilast <= ilast_n; trunc <= trunc_n; pk <= pk_n; cidx <= cidx_n;
-        n_cbusy <= n_cbusy_n; n_cin <= n_cin_n; n_cout <= n_cout_n; n_ubusy <= n_ubusy_n; n_uin <= n_uin_n; n_uout <= n_uout_n;
-        n_trans <= n_trans_n; n_err <= n_err_n;
-        ibuf0 <= ibuf0_n;
-        ibuf1 <= ibuf1_n;
-        ibuf2 <= ibuf2_n;
-        ibuf3 <= ibuf3_n;
-        ibuf4 <= ibuf4_n;
-        ibuf5 <= ibuf5_n;
-    end
+    
 endmodule
