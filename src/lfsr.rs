@@ -135,12 +135,10 @@ impl LfsrSpec {
 
     /// SplitMix64-derived, never-zero start state of lane `lane` for a unit seeded with `seed`.
     pub fn lane_state(&self, seed: u64, lane: u32) -> u64 {
-        let mut z = seed
-            .wrapping_add((lane as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-            .wrapping_add(0xD1B5_4A32_D192_ED03);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
+        let z = crate::splitmix::mix(
+            seed.wrapping_add((lane as u64 + 1).wrapping_mul(crate::splitmix::GAMMA))
+                .wrapping_add(crate::splitmix::LANE_OFFSET),
+        );
         let s = z & mask(self.width);
         if s == 0 {
             1

@@ -26,6 +26,7 @@ pub mod optim;
 pub mod output;
 pub mod plot;
 pub mod quant;
+pub mod splitmix;
 pub mod theory;
 pub mod train;
 pub mod validate;

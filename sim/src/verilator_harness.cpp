@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
             continue;
         }
 #endif
-        XorShift rng{(seed * 0x9E3779B97F4A7C15ULL) | 1};
+        XorShift rng{(seed * 0x9E3779B97F4A7C15ULL) | 1};  // qtrain::splitmix::GAMMA (pinned by sim/tests/verilator.rs)
         uint64_t i = 0, c = 0, last_move = 0, first_in = 0, last_out = 0;
         bool stalled = false;
         while (out.size() < n_out) {

@@ -591,3 +591,14 @@ fn verilator_flags_are_checked_up_front() {
         "{err}"
     );
 }
+
+/// The harness's traffic generator seeds with the same SplitMix64 increment as the rust-hdl
+/// runners (`qtrain::splitmix::GAMMA`), written as a C++ literal: pinned here.
+#[test]
+fn harness_seeds_traffic_with_the_library_gamma() {
+    let lit = format!("0x{:X}ULL", qtrain::splitmix::GAMMA);
+    assert!(
+        qtrain_sim::verilator_backend::HARNESS.contains(&format!("(seed * {lit}) | 1")),
+        "sim/src/verilator_harness.cpp must seed its XorShift with seed * {lit} | 1 (the rust-hdl runners' seeding)"
+    );
+}

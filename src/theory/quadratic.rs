@@ -256,7 +256,7 @@ pub fn run(cfg: &QuadraticConfig) -> Result<QuadraticResult> {
         .map(|&(j, r)| {
             let (method, delta) = jobs[j];
             let grid = Grid::uniform(delta.unwrap_or(hw) as f32, -hw as f32, hw as f32)?;
-            let seed = cfg.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul((r as u64) + 1));
+            let seed = cfg.seed ^ (crate::splitmix::GAMMA.wrapping_mul((r as u64) + 1));
             Ok(run_one(&problem, method, grid, &checkpoints, seed))
         })
         .collect();

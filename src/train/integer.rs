@@ -232,10 +232,7 @@ pub struct StepRecord {
 /// The seed the update unit's lanes are seeded from (once, by the run's first update command):
 /// SplitMix64 of the run's seed, so lane seeds differ from the weight-initialisation stream.
 pub fn lane_seed(seed: u64) -> u64 {
-    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    crate::splitmix::SplitMix64::new(seed).next_u64()
 }
 
 /// Quantise ADAM's steps to `p.u_format` (nearest, ties away from zero, saturated; NaN is an error),

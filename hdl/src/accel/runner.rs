@@ -65,7 +65,7 @@ pub fn run_watched<
             ends[at - 1] = true;
         }
     }
-    let mut rng = XorShift(stim.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = XorShift(stim.seed.wrapping_mul(qtrain::splitmix::GAMMA) | 1);
     let mut r = RunResult::default();
     let mut probe = vcd.as_mut().map(|w| write_vcd_header(&mut **w, top));
     let (mut i, mut c, mut last_move) = (0usize, 0u64, 0u64);

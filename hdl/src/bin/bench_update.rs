@@ -50,14 +50,8 @@ fn main() -> anyhow::Result<()> {
         ..Default::default()
     };
     // Deterministic stimulus (SplitMix64).
-    let mut s = 1u64;
-    let mut next = || {
-        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut g = qtrain::splitmix::SplitMix64::new(1);
+    let mut next = || g.next_u64();
     let n = beats * p.lanes;
     let w: Vec<i64> = (0..n).map(|_| (next() % 65536) as i64 - 32768).collect();
     let u: Vec<i64> = (0..n).map(|_| (next() % 256) as i64 - 128).collect();

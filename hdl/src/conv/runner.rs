@@ -135,7 +135,7 @@ fn drive<const P: usize, const SW: usize, const PSW: usize>(
     limit: Limit,
     mut vcd: Option<&mut dyn Write>,
 ) -> Result<RunResult, Stall> {
-    let mut rng = XorShift(stim.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = XorShift(stim.seed.wrapping_mul(qtrain::splitmix::GAMMA) | 1);
     let mut r = RunResult::default();
     let mut probe = vcd.as_mut().map(|w| write_vcd_header(&mut **w, eng));
     let mut i = 0usize;

@@ -69,7 +69,7 @@ impl Seeder {
     /// A seeder for `lanes` lanes of `spec`.
     pub fn new(spec: &LfsrSpec, lanes: usize) -> Self {
         assert!((1..=256).contains(&lanes));
-        const G: u64 = 0x9E37_79B9_7F4A_7C15;
+        use qtrain::splitmix::{GAMMA as G, LANE_OFFSET, MUL1, MUL2};
         Self {
             clock: Default::default(),
             start: Default::default(),
@@ -87,9 +87,9 @@ impl Seeder {
             lane_q: Default::default(),
             fin: Default::default(),
             golden: Constant::new(bits(G)),
-            first: Constant::new(bits(G.wrapping_add(0xD1B5_4A32_D192_ED03))),
-            mul1: Constant::new(bits(0xBF58_476D_1CE4_E5B9)),
-            mul2: Constant::new(bits(0x94D0_49BB_1331_11EB)),
+            first: Constant::new(bits(G.wrapping_add(LANE_OFFSET))),
+            mul1: Constant::new(bits(MUL1)),
+            mul2: Constant::new(bits(MUL2)),
             width_mask: Constant::new(bits(qtrain::fixed::mask(spec.width))),
             last_lane: Constant::new(bits(lanes as u64 - 1)),
             s_idle: Constant::new(bits(seed_state::IDLE)),
