@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use qtrain::exact::accel::{conv_transaction, counters_transaction, Counters, COUNTER_WORDS};
 use qtrain::exact::geometry::{input_stream, ConvLayer};
-use qtrain::exact::requant::{BnFloat, Requant};
+use qtrain::exact::requant::Requant;
 use qtrain::exact::{bitplanes, pack, xnor_conv};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -88,10 +88,11 @@ pub struct LayerReport {
 
 /// Convert CIFAR's planar `[c][y][x]` u8 image into the engine's `[y][x][c]` integers.
 pub fn planar_to_hwc(img: &[u8]) -> Vec<u32> {
-    let mut out = vec![0u32; 3072];
-    for c in 0..3 {
-        for p in 0..1024 {
-            out[p * 3 + c] = img[c * 1024 + p] as u32;
+    use qtrain::data::{IMAGE_BYTES, IMAGE_CHANNELS, PLANE_BYTES};
+    let mut out = vec![0u32; IMAGE_BYTES];
+    for c in 0..IMAGE_CHANNELS {
+        for p in 0..PLANE_BYTES {
+            out[p * IMAGE_CHANNELS + c] = img[c * PLANE_BYTES + p] as u32;
         }
     }
     out
@@ -102,15 +103,16 @@ pub fn synthetic_images(n: usize, seed: u64) -> Vec<Vec<u8>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     (0..n)
         .map(|i| {
-            let mut img = vec![0u8; 3072];
-            for c in 0..3 {
-                for y in 0..32 {
-                    for x in 0..32 {
+            use qtrain::data::{IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_SIDE, PLANE_BYTES};
+            let mut img = vec![0u8; IMAGE_BYTES];
+            for c in 0..IMAGE_CHANNELS {
+                for y in 0..IMAGE_SIDE {
+                    for x in 0..IMAGE_SIDE {
                         let base = 128.0
                             + 60.0 * (((x + 3 * i + 7 * c) as f64) * 0.2).sin()
                             + 40.0 * (((y + 5 * c) as f64) * 0.15).cos();
                         let v = base + rng.gen_range(-30.0..30.0);
-                        img[c * 1024 + y * 32 + x] = v.clamp(0.0, 255.0) as u8;
+                        img[c * PLANE_BYTES + y * IMAGE_SIDE + x] = v.clamp(0.0, 255.0) as u8;
                     }
                 }
             }
@@ -119,38 +121,10 @@ pub fn synthetic_images(n: usize, seed: u64) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Calibrate a layer's requantisation from the accumulators of the batch: BN with the batch's own
-/// per-channel mean and variance, γ = 1, β = 0, and one output unit = 3σ / (2^A − 1).
+/// Calibrate a layer's requantisation from the accumulators of the batch
+/// ([`Requant::calibrate`]: BN on the batch's own statistics, one output unit = 3σ / (2^A − 1)).
 pub fn calibrate(l: &ConvLayer, z: &[Vec<i64>]) -> Result<Requant, SimError> {
-    let n = (z.len() * l.h * l.w) as f64;
-    let mut mean = vec![0f64; l.c_out];
-    let mut sq = vec![0f64; l.c_out];
-    for zi in z {
-        for (i, &v) in zi.iter().enumerate() {
-            mean[i % l.c_out] += v as f64;
-            sq[i % l.c_out] += (v as f64) * (v as f64);
-        }
-    }
-    let var: Vec<f64> = mean
-        .iter_mut()
-        .zip(&sq)
-        .map(|(m, s)| {
-            *m /= n;
-            (s / n - *m * *m).max(1.0)
-        })
-        .collect();
-    Ok(Requant::from_bn(
-        &BnFloat {
-            gamma: vec![1.0; l.c_out],
-            beta: vec![0.0; l.c_out],
-            mean,
-            var,
-            eps: 1e-5,
-            z_scale: 1.0,
-            out_scale: 3.0 / ((1u64 << l.a_out) - 1) as f64,
-        },
-        l.a_out,
-    )?)
+    Ok(Requant::calibrate(l, z)?)
 }
 
 /// Compare a layer's decoded outputs with the golden ones; count differences, describe the first.

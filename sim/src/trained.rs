@@ -37,7 +37,12 @@ fn normalised(images: &[Vec<u8>]) -> ArrayD<f32> {
     let flat: Vec<u8> = images.concat();
     let mut x = vec![0f32; flat.len()];
     normalize_into(&flat, &mut x);
-    ArrayD::from_shape_vec(IxDyn(&[images.len(), 3, 32, 32]), x).expect("3072 bytes per image")
+    use qtrain::data::{IMAGE_CHANNELS, IMAGE_SIDE};
+    ArrayD::from_shape_vec(
+        IxDyn(&[images.len(), IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE]),
+        x,
+    )
+    .expect("IMAGE_BYTES per image")
 }
 
 fn percentile_999(v: &[f32]) -> f64 {

@@ -54,9 +54,6 @@ use crate::exact::update::{pack_advance, BeatOut, UpdateCommand, UpdateUnitModel
 use crate::exact::{bitplanes, xnor_conv};
 use crate::hw::{ConvParams, HwConfig, UpdateParams};
 
-/// Stream word width in bits (the conv engine's, shared by the top).
-pub const WORD_BITS: u32 = 64;
-
 /// Header tag (bits 7:4) that marks a word as a transaction header.
 pub const TAG: u64 = 0xA;
 /// Bit position of the payload length (32 bits) in the header.
@@ -166,11 +163,11 @@ impl UpdateLayout {
     }
     /// w lanes per word.
     pub fn w_per_word(&self) -> usize {
-        (WORD_BITS / self.w_bits) as usize
+        crate::exact::pack::STREAM_WORD_BITS / self.w_bits as usize
     }
     /// u lanes per word.
     pub fn u_per_word(&self) -> usize {
-        (WORD_BITS / self.u_bits) as usize
+        crate::exact::pack::STREAM_WORD_BITS / self.u_bits as usize
     }
     /// Words of a beat's w (or w_out, or q_out).
     pub fn w_words(&self) -> usize {

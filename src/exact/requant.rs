@@ -40,6 +40,41 @@ pub struct BnFloat {
 }
 
 impl Requant {
+    /// Requantisation like batch norm on the accumulators `z` (one `[H·W·C_out]` vector per image)
+    /// of a batch: per-channel mean and variance, γ = 1, β = 0, one output unit = 3σ/(2^A − 1). The one
+    /// calibration of synthetic and integer-trained layers (the simulator's and the trainer's).
+    pub fn calibrate(l: &crate::exact::geometry::ConvLayer, z: &[Vec<i64>]) -> Result<Requant> {
+        let n = (z.len() * l.h * l.w) as f64;
+        let mut mean = vec![0f64; l.c_out];
+        let mut sq = vec![0f64; l.c_out];
+        for zi in z {
+            for (i, &v) in zi.iter().enumerate() {
+                mean[i % l.c_out] += v as f64;
+                sq[i % l.c_out] += (v as f64) * (v as f64);
+            }
+        }
+        let var: Vec<f64> = mean
+            .iter_mut()
+            .zip(&sq)
+            .map(|(m, s)| {
+                *m /= n;
+                (s / n - *m * *m).max(1.0)
+            })
+            .collect();
+        Requant::from_bn(
+            &BnFloat {
+                gamma: vec![1.0; l.c_out],
+                beta: vec![0.0; l.c_out],
+                mean,
+                var,
+                eps: 1e-5,
+                z_scale: 1.0,
+                out_scale: 3.0 / ((1u64 << l.a_out) - 1) as f64,
+            },
+            l.a_out,
+        )
+    }
+
     /// `clamp((z·M_c + B_c) >> sh, 0, 2^A_out − 1)`.
     pub fn apply(&self, z: i64, c: usize) -> u32 {
         let v = (z * self.m[c] as i64 + self.b[c] as i64) >> self.sh;

@@ -51,7 +51,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::error::{QtrainError, Result};
 use crate::exact::geometry::{ConvLayer, K};
 use crate::exact::pack::{pack_weights, unpack_weights, words_per_filter};
-use crate::exact::requant::{BnFloat, Requant};
+use crate::exact::requant::Requant;
 use crate::exact::update::{
     pad_filters, unpad_filters, UpdateCommand, UpdateGrid, UpdateMode, UpdateUnitModel,
 };
@@ -241,40 +241,6 @@ pub fn quantise_steps(p: &UpdateParams, u: &[f32], sat: &mut Saturation) -> Resu
     u.iter().map(|&x| p.u_format.from_f32(x, sat)).collect()
 }
 
-/// Requantisation like batch norm on the accumulators `z` of a batch: per-channel mean and variance,
-/// γ = 1, β = 0, one output unit = 3σ/(2^A − 1).
-pub fn calibrate_requant(l: &ConvLayer, z: &[Vec<i64>]) -> Result<Requant> {
-    let n = (z.len() * l.h * l.w) as f64;
-    let mut mean = vec![0f64; l.c_out];
-    let mut sq = vec![0f64; l.c_out];
-    for zi in z {
-        for (i, &v) in zi.iter().enumerate() {
-            mean[i % l.c_out] += v as f64;
-            sq[i % l.c_out] += (v as f64) * (v as f64);
-        }
-    }
-    let var: Vec<f64> = mean
-        .iter_mut()
-        .zip(&sq)
-        .map(|(m, s)| {
-            *m /= n;
-            (s / n - *m * *m).max(1.0)
-        })
-        .collect();
-    Requant::from_bn(
-        &BnFloat {
-            gamma: vec![1.0; l.c_out],
-            beta: vec![0.0; l.c_out],
-            mean,
-            var,
-            eps: 1e-5,
-            z_scale: 1.0,
-            out_scale: 3.0 / ((1u64 << l.a_out) - 1) as f64,
-        },
-        l.a_out,
-    )
-}
-
 /// im2col of one image `a[y][x][c]`: row `y·W + x`, column `(ky·3+kx)·C_in + c` (pack order), zero
 /// padding.
 fn im2col(l: &ConvLayer, a: &[u32]) -> Array2<f32> {
@@ -389,7 +355,7 @@ impl IntegerTrainer {
                 .iter()
                 .map(|a| xnor_conv::xnor_conv(&l, &packed, a))
                 .collect::<Result<Vec<_>>>()?;
-            let requant = calibrate_requant(&l, &z)?;
+            let requant = Requant::calibrate(&l, &z)?;
             l.sh = requant.sh;
             acts = acts
                 .iter()
