@@ -408,7 +408,7 @@ pub fn run(
         convs: plan.convs.iter().map(|p| p.layer.clone()).collect(),
         mode: cfg.mode,
         update: cfg.hw.update.clone(),
-        fc_hidden: width_ch(1024, cfg.width),
+        fc_hidden: width_ch(qtrain::models::vgg_bc::HIDDEN, cfg.width),
         classes,
         lr: cfg.lr,
         seed: cfg.seed,

@@ -43,9 +43,10 @@ pub struct NetPlan {
     pub convs: Vec<PlannedConv>,
 }
 
-/// Channel count under a width multiplier (the same rounding as the golden model's nets).
+/// Channel count under a width multiplier ([`qtrain::models::width_channels`]: the golden model's
+/// rounding).
 pub fn width_ch(x: usize, width: f64) -> usize {
-    ((x as f64 * width).round() as usize).max(1)
+    qtrain::models::width_channels(x, width)
 }
 
 impl NetPlan {
@@ -56,13 +57,17 @@ impl NetPlan {
         }
         match net {
             "vgg-bc" => {
-                // BinaryConnect's VGG: 2×128C3–MP2–2×256C3–MP2–2×512C3–MP2, then the FC layers on the host.
-                let chans = [128, 128, 256, 256, 512, 512];
+                // BinaryConnect's VGG (qtrain::models::vgg_bc), the FC layers on the host.
+                use qtrain::models::vgg_bc::{CONVS_PER_STAGE, STAGE_CHANNELS};
+                let chans: Vec<usize> = STAGE_CHANNELS
+                    .iter()
+                    .flat_map(|&c| [c; CONVS_PER_STAGE])
+                    .collect();
                 let mut convs = Vec::new();
                 let (mut c_in, mut hw, mut a_in) = (3usize, 32usize, 8u32);
                 for (i, &c) in chans.iter().enumerate() {
                     let c_out = width_ch(c, width);
-                    let pool = i % 2 == 1;
+                    let pool = i % CONVS_PER_STAGE == CONVS_PER_STAGE - 1;
                     convs.push(PlannedConv {
                         name: format!("conv{}", i + 1),
                         layer: ConvLayer {
@@ -184,11 +189,12 @@ impl ResNetPlan {
                 images: 1,
             },
         };
-        let c0 = width_ch(16 * widen, width);
+        use qtrain::models::resnet::STAGE_CHANNELS;
+        let c0 = width_ch(STAGE_CHANNELS[0] * widen, width);
         let stem = conv("conv0".into(), 3, c0, 32, 8);
         let (mut c_in, mut hw) = (c0, 32usize);
         let mut blocks = Vec::new();
-        for (s, base) in [16usize, 32, 64].into_iter().enumerate() {
+        for (s, base) in STAGE_CHANNELS.into_iter().enumerate() {
             let c = width_ch(base * widen, width);
             for b in 0..per_stage {
                 let stride = if s > 0 && b == 0 { 2 } else { 1 };

@@ -7,4 +7,4 @@ pub mod resnet;
 pub mod vgg_bc;
 
 pub use net::Net;
-pub use net_spec::{NetKind, NetSpec};
+pub use net_spec::{width_channels, NetKind, NetSpec};

@@ -180,8 +180,14 @@ impl NetSpec {
 
     /// Channels for a nominal count x: `max(1, round(x·W))`.
     pub fn ch(&self, x: usize) -> usize {
-        ((x as f64 * self.width).round() as usize).max(1)
+        width_channels(x, self.width)
     }
+}
+
+/// `x` channels under width multiplier `width`: rounded, at least 1 (every net's rounding, the
+/// simulator's network plans included).
+pub fn width_channels(x: usize, width: f64) -> usize {
+    ((x as f64 * width).round() as usize).max(1)
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@
 use ndarray::ArrayD;
 
 use super::NetSpec;
+
+/// Channels of the three stages at width 1 and widening 1 (the stem has the first stage's).
+pub const STAGE_CHANNELS: [usize; 3] = [16, 32, 64];
 use crate::layers::{BatchNorm, Buffer, Conv2d, GlobalAvgPool, Layer, Linear, Param, Real, Relu};
 
 /// conv-BN-ReLU-conv-BN plus shortcut, then ReLU.
@@ -90,12 +93,12 @@ pub fn build<T: Real + 'static>(
 ) -> Vec<(String, Box<dyn Layer<T>>)> {
     let k = (depth - 2) / 6;
     let mut v: Vec<(String, Box<dyn Layer<T>>)> = Vec::new();
-    let c0 = spec.ch(16 * widen);
+    let c0 = spec.ch(STAGE_CHANNELS[0] * widen);
     v.push(("conv0".into(), Box::new(Conv2d::<T>::new(3, c0, 3, 1, 1))));
     v.push(("bn0".into(), Box::new(BatchNorm::<T>::new(c0))));
     v.push(("relu0".into(), Box::new(Relu::<T>::new())));
     let mut cin = c0;
-    for (s, &base) in [16usize, 32, 64].iter().enumerate() {
+    for (s, &base) in STAGE_CHANNELS.iter().enumerate() {
         let c = spec.ch(base * widen);
         for b in 0..k {
             let stride = if s > 0 && b == 0 { 2 } else { 1 };
@@ -119,14 +122,14 @@ pub fn build<T: Real + 'static>(
 pub fn storage_count(spec: &NetSpec, depth: usize, widen: usize) -> f64 {
     let ch = |x: usize| (x as f64 * spec.width).round().max(1.0);
     let k = (depth.saturating_sub(2) / 6) as f64;
-    let c0 = ch(16 * widen);
+    let c0 = ch(STAGE_CHANNELS[0] * widen);
     let mut n = 3.0 * c0 * 9.0 + 4.0 * c0;
     let mut cin = c0;
-    for base in [16usize, 32, 64] {
+    for base in STAGE_CHANNELS {
         let c = ch(base * widen);
         // the first block of a stage may change shape (1×1 shortcut + BN); the others keep it
         let first = cin * c * 9.0 + c * c * 9.0 + 8.0 * c;
-        let shortcut = if base > 16 || cin != c {
+        let shortcut = if base > STAGE_CHANNELS[0] || cin != c {
             cin * c + 4.0 * c
         } else {
             0.0

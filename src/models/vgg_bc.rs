@@ -3,6 +3,13 @@
 //! BN1d → ReLU); a last Linear with bias.
 
 use super::NetSpec;
+
+/// Output channels of each stage's convs at width 1 (BinaryConnect: 2×128C3–MP2–2×256C3–MP2–2×512C3–MP2).
+pub const STAGE_CHANNELS: [usize; 3] = [128, 256, 512];
+/// 3×3 convs per stage (a 2×2 max-pool after the stage's last).
+pub const CONVS_PER_STAGE: usize = 2;
+/// Width of the two hidden fc layers at width 1.
+pub const HIDDEN: usize = 1024;
 use crate::layers::{BatchNorm, Conv2d, Flatten, Layer, Linear, MaxPool2, Real, Relu};
 
 /// The layer list for `spec` (weights zero; [`super::Net::new`] initialises them).
@@ -10,9 +17,9 @@ pub fn build<T: Real + 'static>(spec: &NetSpec) -> Vec<(String, Box<dyn Layer<T>
     let mut v: Vec<(String, Box<dyn Layer<T>>)> = Vec::new();
     let mut cin = 3;
     let mut i = 0;
-    for (stage, &c) in [128usize, 256, 512].iter().enumerate() {
+    for (stage, &c) in STAGE_CHANNELS.iter().enumerate() {
         let c = spec.ch(c);
-        for _ in 0..2 {
+        for _ in 0..CONVS_PER_STAGE {
             i += 1;
             v.push((
                 format!("conv{i}"),
@@ -26,7 +33,7 @@ pub fn build<T: Real + 'static>(spec: &NetSpec) -> Vec<(String, Box<dyn Layer<T>
     }
     v.push(("flatten".into(), Box::new(Flatten::new())));
     let mut fin = cin * 4 * 4;
-    let hidden = spec.ch(1024);
+    let hidden = spec.ch(HIDDEN);
     for j in 1..=2 {
         v.push((
             format!("fc{j}"),
@@ -49,15 +56,15 @@ pub fn storage_count(spec: &NetSpec) -> f64 {
     let ch = |x: usize| (x as f64 * spec.width).round().max(1.0);
     let mut n = 0.0;
     let mut cin = 3.0;
-    for c in [128usize, 256, 512] {
+    for c in STAGE_CHANNELS {
         let c = ch(c);
-        for _ in 0..2 {
+        for _ in 0..CONVS_PER_STAGE {
             n += cin * c * 9.0 + 4.0 * c;
             cin = c;
         }
     }
     let mut fin = cin * 16.0;
-    let hidden = ch(1024);
+    let hidden = ch(HIDDEN);
     for _ in 0..2 {
         n += fin * hidden + 4.0 * hidden;
         fin = hidden;
