@@ -109,19 +109,28 @@ function [6:0] popcount64;
         for (i = 0; i < 64; i = i + 1) popcount64 = popcount64 + {{6'd0, x[i]}};
     end
 endfunction
-wire [63:0] tail_mask = ({{1'b0, ww_word}} + 9'd1) * 64 > {{6'd0, n_bits}} ? ((64'd1 << n_bits[5:0]) - 64'd1) : ~64'd0;
-wire [15:0] pop_next = (ww_word == 8'd0 ? 16'd0 : pop) + {{9'd0, popcount64(wr_data & tail_mask)}};
-wire signed [31:0] kval = ($signed({{16'd0, pop_next}}) - $signed({{17'd0, n_bits}})) * $signed({{23'd0, (9'd1 << a_in) - 9'd1}});
+// The constant is computed inside the clocked block, only in a cycle that writes a weight word
+// (`tail_mask`, `pop_next`, `kval`: blocking temporaries, logic in front of the registers, no
+// registers of their own): the same hardware, but a cycle-based simulator skips the popcount and the
+// multiply in every other cycle.
+reg [63:0] tail_mask;
+reg [15:0] pop_next;
+reg signed [31:0] kval;
 wire [9:0] fold = ww_filter >> {lp_};
 wire [9:0] lane = ww_filter & 10'd{pmask};
 reg [{hm}:0] q;
+// verilator lint_off BLKSEQ
 always @(posedge clock) begin
     q <= mem[rd_nf];
     if (ww_en) begin
+        tail_mask = ({{1'b0, ww_word}} + 9'd1) * 64 > {{6'd0, n_bits}} ? ((64'd1 << n_bits[5:0]) - 64'd1) : ~64'd0;
+        pop_next = (ww_word == 8'd0 ? 16'd0 : pop) + {{9'd0, popcount64(wr_data & tail_mask)}};
+        kval = ($signed({{16'd0, pop_next}}) - $signed({{17'd0, n_bits}})) * $signed({{23'd0, (9'd1 << a_in) - 9'd1}});
         pop <= pop_next;
         if (ww_last) mem[fold][lane*32 +: 32] <= kval;
     end
 end
+// verilator lint_on BLKSEQ
 integer e;
 always @(*) for (e = 0; e < {np}; e = e + 1) rd_data[e*64 +: 64] = {{{{32{{q[e*32+31]}}}}, q[e*32 +: 32]}};
 ",

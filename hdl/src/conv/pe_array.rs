@@ -177,11 +177,8 @@ reg d_valid, d_first, d_last, d_tail;
 reg [2:0] d_plane;
 reg [{am}:0] acc_q;
 initial begin d_valid = 1'b0; d_first = 1'b0; d_last = 1'b0; d_tail = 1'b0; d_plane = 3'd0; acc_q = {aw}'d0; out_valid = 1'b0; end
-reg [{sm}:0] tmask;
-integer t;
-always @(*) begin
-    for (t = 0; t < {s}; t = t + 1) tmask[t] = !d_tail || (t < rem);
-end
+// lanes of the last SIMD fold that hold real bits: the low `rem` (1 ≤ rem ≤ S), a thermometer
+wire [{sm}:0] tmask = d_tail ? ~({{{s}{{1'b1}}}} << rem) : {{{s}{{1'b1}}}};
 {pes}wire [{am}:0] nxt_all = {{{cat}}};
 always @(posedge clock) begin
     out_valid <= 1'b0;

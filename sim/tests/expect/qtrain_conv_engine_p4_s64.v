@@ -497,19 +497,28 @@ module qtrain_conv_engine$konst(clock,cmd,ww_en,ww_filter,ww_word,ww_last,wr_dat
             for (i = 0; i < 64; i = i + 1) popcount64 = popcount64 + {6'd0, x[i]};
         end
     endfunction
-    wire [63:0] tail_mask = ({1'b0, ww_word} + 9'd1) * 64 > {6'd0, n_bits} ? ((64'd1 << n_bits[5:0]) - 64'd1) : ~64'd0;
-    wire [15:0] pop_next = (ww_word == 8'd0 ? 16'd0 : pop) + {9'd0, popcount64(wr_data & tail_mask)};
-    wire signed [31:0] kval = ($signed({16'd0, pop_next}) - $signed({17'd0, n_bits})) * $signed({23'd0, (9'd1 << a_in) - 9'd1});
+    // The constant is computed inside the clocked block, only in a cycle that writes a weight word
+    // (`tail_mask`, `pop_next`, `kval`: blocking temporaries, logic in front of the registers, no
+    // registers of their own): the same hardware, but a cycle-based simulator skips the popcount and the
+    // multiply in every other cycle.
+    reg [63:0] tail_mask;
+    reg [15:0] pop_next;
+    reg signed [31:0] kval;
     wire [9:0] fold = ww_filter >> 2;
     wire [9:0] lane = ww_filter & 10'd3;
     reg [127:0] q;
+    // verilator lint_off BLKSEQ
     always @(posedge clock) begin
         q <= mem[rd_nf];
         if (ww_en) begin
+            tail_mask = ({1'b0, ww_word} + 9'd1) * 64 > {6'd0, n_bits} ? ((64'd1 << n_bits[5:0]) - 64'd1) : ~64'd0;
+            pop_next = (ww_word == 8'd0 ? 16'd0 : pop) + {9'd0, popcount64(wr_data & tail_mask)};
+            kval = ($signed({16'd0, pop_next}) - $signed({17'd0, n_bits})) * $signed({23'd0, (9'd1 << a_in) - 9'd1});
             pop <= pop_next;
             if (ww_last) mem[fold][lane*32 +: 32] <= kval;
         end
     end
+    // verilator lint_on BLKSEQ
     integer e;
     always @(*) for (e = 0; e < 4; e = e + 1) rd_data[e*64 +: 64] = {{32{q[e*32+31]}}, q[e*32 +: 32]};
 endmodule // qtrain_conv_engine$konst
@@ -914,11 +923,8 @@ module qtrain_conv_engine$pes(clock,cmd,wgt,win,konst,c_valid,c_first,c_last,c_t
     reg [2:0] d_plane;
     reg [127:0] acc_q;
     initial begin d_valid = 1'b0; d_first = 1'b0; d_last = 1'b0; d_tail = 1'b0; d_plane = 3'd0; acc_q = 128'd0; out_valid = 1'b0; end
-    reg [63:0] tmask;
-    integer t;
-    always @(*) begin
-        for (t = 0; t < 64; t = t + 1) tmask[t] = !d_tail || (t < rem);
-    end
+    // lanes of the last SIMD fold that hold real bits: the low `rem` (1 ≤ rem ≤ S), a thermometer
+    wire [63:0] tmask = d_tail ? ~({64{1'b1}} << rem) : {64{1'b1}};
     wire [63:0] xn0 = ~(wgt[63:0] ^ win) & tmask;
     wire [20:0] pc0_s = xn0[20:0] ^ xn0[41:21] ^ xn0[62:42];
     wire [20:0] pc0_c = (xn0[20:0] & xn0[41:21]) | (xn0[20:0] & xn0[62:42]) | (xn0[41:21] & xn0[62:42]);
