@@ -32,21 +32,22 @@ impl<T: Real> Layer<T> for MaxPool2 {
             .zip(xs.par_chunks(h * w))
             .for_each(|((yp, ap), xp)| {
                 for i in 0..ho {
+                    let (r0, r1) = (
+                        &xp[2 * i * w..(2 * i + 1) * w],
+                        &xp[(2 * i + 1) * w..(2 * i + 2) * w],
+                    );
+                    let (yr, ar) = (&mut yp[i * wo..(i + 1) * wo], &mut ap[i * wo..(i + 1) * wo]);
                     for j in 0..wo {
-                        let idx = [
-                            2 * i * w + 2 * j,
-                            2 * i * w + 2 * j + 1,
-                            (2 * i + 1) * w + 2 * j,
-                            (2 * i + 1) * w + 2 * j + 1,
-                        ];
+                        // first maximum in the order (0,0), (0,1), (1,0), (1,1)
+                        let cand = [r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]];
                         let mut best = 0;
-                        for (t, &k) in idx.iter().enumerate().skip(1) {
-                            if xp[k] > xp[idx[best]] {
+                        for t in 1..4 {
+                            if cand[t] > cand[best] {
                                 best = t;
                             }
                         }
-                        yp[i * wo + j] = xp[idx[best]];
-                        ap[i * wo + j] = best as u8;
+                        yr[j] = cand[best];
+                        ar[j] = best as u8;
                     }
                 }
             });
