@@ -8,7 +8,7 @@
 use ndarray::{ArrayD, Ix4, IxDyn};
 use rayon::prelude::*;
 
-use super::matmul::{matmul, prefix, MatRef};
+use super::matmul::{give_buffer, matmul, prefix, take_buffer, MatRef};
 use super::{Layer, Param, ParamKind, Real};
 
 /// Most images per GEMM.
@@ -231,8 +231,12 @@ impl<T: Real> Conv2d<T> {
         let dys = dy.as_slice().expect("contiguous");
         let wt = self.weight.as_standard_layout();
         let w2 = MatRef::row_major(wt.as_slice().expect("contiguous"), cout, kk, kk);
-        // (untouched, so never paged in, when dx is not needed)
-        let mut dx = vec![T::zero(); n * c * h * w];
+        // every element is written below, except on the col2im path (zeroed there)
+        let mut dx: Vec<T> = if need_dx {
+            take_buffer(n * c * h * w)
+        } else {
+            Vec::new()
+        };
         let img = c * h * w;
         // stride 1 with pad ≤ k − 1: dx is the correlation of dy (padded by k − 1 − pad) with the
         // kernel flipped in space and transposed in channels, weight (cin, cout·k·k)
@@ -263,8 +267,14 @@ impl<T: Real> Conv2d<T> {
             (wf, gt)
         });
         let nb = chunk_images(g.ho, g.wo);
-        let partial: Vec<Vec<T>> = dx
-            .par_chunks_mut(nb * img)
+        // one dx piece per chunk (empty pieces when dx is not needed)
+        let dx_pieces: Vec<&mut [T]> = if need_dx {
+            dx.chunks_mut(nb * img).collect()
+        } else {
+            (0..n.div_ceil(nb)).map(|_| <&mut [T]>::default()).collect()
+        };
+        let partial: Vec<Vec<T>> = dx_pieces
+            .into_par_iter()
             .zip(x.as_slice().expect("contiguous").par_chunks(nb * img))
             .zip(dys.par_chunks(nb * cout * hw))
             .map(|((dxc, xc), dyc)| {
@@ -324,6 +334,7 @@ impl<T: Real> Conv2d<T> {
                         None => {
                             let dcols = prefix(dcols, kk * ld);
                             matmul(w2.t(), dt.t(), dcols, ld, false);
+                            dxc.fill(T::zero());
                             for bi in 0..b {
                                 col2im(dcols, g, ld, bi * hw, &mut dxc[bi * img..(bi + 1) * img]);
                             }
@@ -347,6 +358,9 @@ impl<T: Real> Conv2d<T> {
             }
         }
         self.grad = ArrayD::from_shape_vec(IxDyn(&[cout, c, g.k, g.k]), grad).expect("shape");
+        drop(wt);
+        give_buffer(x);
+        give_buffer(dy);
         if !need_dx {
             return ArrayD::zeros(IxDyn(&[0]));
         }
@@ -368,7 +382,7 @@ impl<T: Real> Layer<T> for Conv2d<T> {
         let img = c * h * w;
         let wt = self.weight.as_standard_layout();
         let w2 = MatRef::row_major(wt.as_slice().expect("contiguous"), cout, kk, kk);
-        let mut y = vec![T::zero(); n * cout * hw];
+        let mut y: Vec<T> = take_buffer(n * cout * hw); // every element is written below
         let xs = x.as_slice().expect("contiguous");
         let nb = chunk_images(g.ho, g.wo);
         y.par_chunks_mut(nb * cout * hw)
@@ -396,8 +410,11 @@ impl<T: Real> Layer<T> for Conv2d<T> {
                     }
                 });
             });
+        drop(wt);
         if train {
             self.x = Some(x);
+        } else {
+            give_buffer(x);
         }
         ArrayD::from_shape_vec(IxDyn(&[n, cout, g.ho, g.wo]), y).expect("shape")
     }
@@ -451,5 +468,32 @@ mod tests {
             im2col_general(&x, g, &mut b, ld, off);
             assert_eq!(a, b, "c {c} h {h} w {w} k {k} p {p}");
         }
+    }
+
+    #[test]
+    fn pooled_buffers_never_leak_into_results() {
+        use super::super::matmul::give_buffer;
+        use crate::layers::gradcheck::random;
+        // 8·8·32·32 elements: large enough to be pooled
+        let x = random(&[8, 8, 32, 32], 1);
+        let dy = random(&[8, 8, 32, 32], 2);
+        let run = |poison: bool| {
+            let mut c = Conv2d::<f64>::new(8, 8, 3, 1, 1);
+            c.weight = random(&[8, 8, 3, 3], 3);
+            if poison {
+                for _ in 0..4 {
+                    give_buffer(ArrayD::from_elem(IxDyn(&[8, 8, 32, 32]), f64::NAN));
+                }
+            }
+            let y = c.forward(x.clone(), true);
+            let dx = c.backward(dy.clone());
+            (y, dx, c.grad.clone())
+        };
+        let (a, b) = (run(false), run(true));
+        let same = |p: &ArrayD<f64>, q: &ArrayD<f64>| {
+            p.iter().zip(q).all(|(u, v)| u.to_bits() == v.to_bits())
+        };
+        assert!(same(&a.0, &b.0) && same(&a.1, &b.1) && same(&a.2, &b.2));
+        assert!(a.0.iter().chain(&a.1).chain(&a.2).all(|v| v.is_finite()));
     }
 }

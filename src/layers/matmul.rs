@@ -6,6 +6,7 @@
 //! A product's rounding depends only on its shape and on the CPU's kernel, both fixed for a run.
 
 use std::cell::RefCell;
+use std::sync::Mutex;
 
 use super::Real;
 
@@ -131,21 +132,68 @@ thread_local! {
     static SCRATCH_F64: RefCell<Scratch<f64>> = const { RefCell::new([Vec::new(), Vec::new(), Vec::new(), Vec::new()]) };
 }
 
-/// Float types with per-thread scratch buffers.
-pub trait WithScratch: Sized {
+static POOL_F32: Mutex<Vec<Vec<f32>>> = Mutex::new(Vec::new());
+static POOL_F64: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+
+/// Float types with per-thread scratch buffers and a process-wide pool of activation buffers.
+pub trait WithScratch: Sized + 'static {
     /// Run `f` with this thread's scratch buffers (not re-entrant: `f` must not call it again).
     fn with_scratch<R>(f: impl FnOnce(&mut Scratch<Self>) -> R) -> R;
+    /// The pool behind [`take_buffer`] / [`give_buffer`].
+    fn pool() -> &'static Mutex<Vec<Vec<Self>>>;
 }
 
 impl WithScratch for f32 {
     fn with_scratch<R>(f: impl FnOnce(&mut Scratch<Self>) -> R) -> R {
         SCRATCH_F32.with(|s| f(&mut s.borrow_mut()))
     }
+    fn pool() -> &'static Mutex<Vec<Vec<Self>>> {
+        &POOL_F32
+    }
 }
 
 impl WithScratch for f64 {
     fn with_scratch<R>(f: impl FnOnce(&mut Scratch<Self>) -> R) -> R {
         SCRATCH_F64.with(|s| f(&mut s.borrow_mut()))
+    }
+    fn pool() -> &'static Mutex<Vec<Vec<Self>>> {
+        &POOL_F64
+    }
+}
+
+/// Buffers shorter than this are not pooled (allocating them is cheap).
+const POOL_MIN_LEN: usize = 1 << 16;
+/// At most this many buffers wait in a pool; more are freed.
+const POOL_MAX: usize = 16;
+
+/// A buffer of exactly `n` elements whose contents are unspecified (initialised, but stale: the
+/// caller must overwrite every element it later reads). Large activations of one training step are
+/// the next step's, so taking them from the pool saves the allocation, the zeroing and the page
+/// faults of a fresh one.
+pub fn take_buffer<T: Real>(n: usize) -> Vec<T> {
+    if n >= POOL_MIN_LEN {
+        let mut p = T::pool().lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = p.iter().position(|v| v.len() == n) {
+            return p.swap_remove(i);
+        }
+    }
+    vec![T::zero(); n]
+}
+
+/// Return an array's storage to the pool (only a standard-layout array that owns exactly its
+/// elements; anything else is just dropped).
+pub fn give_buffer<T: Real>(a: ndarray::ArrayD<T>) {
+    if a.len() < POOL_MIN_LEN || !a.is_standard_layout() {
+        return;
+    }
+    let n = a.len();
+    let (v, off) = a.into_raw_vec_and_offset();
+    if off != Some(0) || v.len() != n {
+        return;
+    }
+    let mut p = T::pool().lock().unwrap_or_else(|e| e.into_inner());
+    if p.len() < POOL_MAX {
+        p.push(v);
     }
 }
 

@@ -3,6 +3,7 @@
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
+use super::matmul::{give_buffer, take_buffer};
 use super::{Layer, Real};
 
 /// Max over each 2×2 window; the backward routes the gradient to the (first) maximum.
@@ -25,7 +26,7 @@ impl<T: Real> Layer<T> for MaxPool2 {
         let (ho, wo) = (h / 2, w / 2);
         let x = super::standard(x);
         let xs = x.as_slice().expect("contiguous");
-        let mut y = vec![T::zero(); n * c * ho * wo];
+        let mut y: Vec<T> = take_buffer(n * c * ho * wo); // every element is written below
         let mut arg = vec![0u8; n * c * ho * wo];
         y.par_chunks_mut(ho * wo)
             .zip(arg.par_chunks_mut(ho * wo))
@@ -51,6 +52,7 @@ impl<T: Real> Layer<T> for MaxPool2 {
                     }
                 }
             });
+        give_buffer(x);
         if train {
             self.argmax = Some((arg, shape));
         }
@@ -65,11 +67,12 @@ impl<T: Real> Layer<T> for MaxPool2 {
         let (h, w) = (shape[2], shape[3]);
         let (ho, wo) = (h / 2, w / 2);
         let dy = super::standard(dy);
-        let mut dx = vec![T::zero(); shape.iter().product()];
+        let mut dx: Vec<T> = take_buffer(shape.iter().product());
         dx.par_chunks_mut(h * w)
             .zip(arg.par_chunks(ho * wo))
             .zip(dy.as_slice().expect("contiguous").par_chunks(ho * wo))
             .for_each(|((dp, ap), gp)| {
+                dp.fill(T::zero());
                 for i in 0..ho {
                     for j in 0..wo {
                         let t = ap[i * wo + j] as usize;
@@ -77,6 +80,7 @@ impl<T: Real> Layer<T> for MaxPool2 {
                     }
                 }
             });
+        give_buffer(dy);
         ArrayD::from_shape_vec(IxDyn(&shape), dx).expect("shape")
     }
 }
