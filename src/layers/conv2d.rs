@@ -63,6 +63,11 @@ impl Geom {
     fn hw(&self) -> usize {
         self.ho * self.wo
     }
+    /// Whether chunks of `nb` images take the [`band`] path: one image per chunk, a "same" stride-1
+    /// convolution with a kernel wider than 1.
+    fn band_ok(&self, nb: usize) -> bool {
+        nb == 1 && self.s == 1 && self.k > 1 && self.ho == self.h && self.wo == self.w
+    }
 }
 
 /// Write one image's patches into `cols` (row-major, `kk` rows of length `ld`) at column offset `off`.
@@ -153,6 +158,80 @@ fn im2col_same<T: Real>(x: &[T], g: Geom, cols: &mut [T], ld: usize, off: usize)
             }
         }
     }
+}
+
+/// For a "same" stride-1 convolution (`2·pad = k − 1`): each channel's `k` horizontally shifted
+/// copies, with `pad` zero rows above and below, `band[(c·k + kj)·P + (i + pad)·w + j] = x[c, i, j + kj
+/// − pad]` (zero outside the image), `P = (h + 2·pad)·w`. Tap row `ki` of the im2col matrix is then the
+/// view of `band` that starts `ki·w` further on (row stride `P`), so a 3×3 convolution needs a third
+/// of im2col's copying, at the price of `k` products of depth `k·c` instead of one of depth `k²·c`.
+fn band<T: Real>(x: &[T], g: Geom, dst: &mut [T]) {
+    let (h, w, hw) = (g.h, g.w, g.h * g.w);
+    let big_p = (h + 2 * g.p) * w;
+    for c in 0..g.c {
+        let plane = &x[c * hw..(c + 1) * hw];
+        for kj in 0..g.k {
+            let dj = kj as isize - g.p as isize;
+            let row = &mut dst[(c * g.k + kj) * big_p..(c * g.k + kj + 1) * big_p];
+            row[..g.p * w].fill(T::zero());
+            row[(g.p + h) * w..].fill(T::zero());
+            let mid = &mut row[g.p * w..(g.p + h) * w];
+            // mid[t] = plane[t + dj], clipped to the plane, then the columns that fall outside
+            let t0 = (-dj).max(0) as usize;
+            let t1 = (hw as isize - dj.max(0)) as usize;
+            if t0 < t1 {
+                let s0 = (t0 as isize + dj) as usize;
+                mid[t0..t1].copy_from_slice(&plane[s0..s0 + (t1 - t0)]);
+            }
+            let c_lo = (-dj).clamp(0, w as isize) as usize;
+            let c_hi = ((w as isize - dj).clamp(0, w as isize) as usize).max(c_lo);
+            for j in (0..c_lo).chain(c_hi..w) {
+                for i in 0..h {
+                    mid[i * w + j] = T::zero();
+                }
+            }
+        }
+    }
+}
+
+/// `out (m × hw) = Σ_ki wp[:, ki-th block] · (band view ki)`, the convolution of one image from its
+/// [`band`]; `wp` is the kernel as `(m, k, c, k)` (tap row first), row-major.
+fn band_product<T: Real>(wp: &[T], m: usize, g: Geom, band: &[T], out: &mut [T]) {
+    let kc = g.k * g.c;
+    let big_p = (g.h + 2 * g.p) * g.w;
+    let hw = g.h * g.w;
+    for ki in 0..g.k {
+        let lhs = MatRef {
+            data: &wp[ki * kc..],
+            rows: m,
+            cols: kc,
+            rs: g.k * kc,
+            cs: 1,
+        };
+        let rhs = MatRef {
+            data: &band[ki * g.w..],
+            rows: kc,
+            cols: hw,
+            rs: big_p,
+            cs: 1,
+        };
+        matmul(lhs, rhs, out, hw, ki > 0);
+    }
+}
+
+/// A kernel `(m, c, k, k)` reordered to `(m, k, c, k)` for [`band_product`].
+fn tap_rows_first<T: Real>(w: &[T], m: usize, c: usize, k: usize) -> Vec<T> {
+    let mut out = vec![T::zero(); w.len()];
+    for a in 0..m {
+        for ci in 0..c {
+            for ki in 0..k {
+                for kj in 0..k {
+                    out[((a * k + ki) * c + ci) * k + kj] = w[((a * c + ci) * k + ki) * k + kj];
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Scatter-add one image's patch gradients from `cols` back onto `dx` (the adjoint of [`im2col`]).
@@ -267,6 +346,11 @@ impl<T: Real> Conv2d<T> {
             (wf, gt)
         });
         let nb = chunk_images(g.ho, g.wo);
+        let banded = g.band_ok(nb);
+        let band_dx = match &flipped {
+            Some((wf, gt)) if banded && need_dx => Some((tap_rows_first(wf, c, cout, g.k), *gt)),
+            _ => None,
+        };
         // one dx piece per chunk (empty pieces when dx is not needed)
         let dx_pieces: Vec<&mut [T]> = if need_dx {
             dx.chunks_mut(nb * img).collect()
@@ -281,6 +365,38 @@ impl<T: Real> Conv2d<T> {
                 let b = xc.len() / img;
                 let ld = b * hw;
                 T::with_scratch(|[cols, d, dcols, out]| {
+                    if banded {
+                        // one image: dwᵀ in (k, c, k) × cout row order from the band of x, and dx
+                        // from the band of dy with the flipped kernel
+                        let big_p = (g.h + 2 * g.p) * g.w;
+                        let bx = prefix(cols, c * g.k * big_p);
+                        band(xc, g, bx);
+                        let dt = prefix(d, hw * cout);
+                        for co in 0..cout {
+                            for (p, &v) in dyc[co * hw..(co + 1) * hw].iter().enumerate() {
+                                dt[p * cout + co] = v;
+                            }
+                        }
+                        let dt = MatRef::row_major(&*dt, hw, cout, cout);
+                        let kc = g.k * c;
+                        let mut dwt = vec![T::zero(); kk * cout];
+                        for ki in 0..g.k {
+                            let v = MatRef {
+                                data: &bx[ki * g.w..],
+                                rows: kc,
+                                cols: hw,
+                                rs: big_p,
+                                cs: 1,
+                            };
+                            matmul(v, dt, &mut dwt[ki * kc * cout..], cout, false);
+                        }
+                        if let Some((wfp, gd)) = &band_dx {
+                            let bd = prefix(dcols, cout * g.k * big_p);
+                            band(dyc, *gd, bd);
+                            band_product(wfp, c, *gd, bd, dxc);
+                        }
+                        return dwt;
+                    }
                     let cols = prefix(cols, kk * ld);
                     for bi in 0..b {
                         im2col(&xc[bi * img..(bi + 1) * img], g, cols, ld, bi * hw);
@@ -352,9 +468,17 @@ impl<T: Real> Conv2d<T> {
             }
         }
         let mut grad = vec![T::zero(); cout * kk];
-        for r in 0..kk {
-            for co in 0..cout {
-                grad[co * kk + r] = gsum[r * cout + co];
+        let k = g.k;
+        for ci in 0..c {
+            for ki in 0..k {
+                for kj in 0..k {
+                    let r = (ci * k + ki) * k + kj;
+                    // the banded partials hold rows in (ki, ci, kj) order
+                    let rs = if banded { (ki * c + ci) * k + kj } else { r };
+                    for co in 0..cout {
+                        grad[co * kk + r] = gsum[rs * cout + co];
+                    }
+                }
             }
         }
         self.grad = ArrayD::from_shape_vec(IxDyn(&[cout, c, g.k, g.k]), grad).expect("shape");
@@ -385,12 +509,21 @@ impl<T: Real> Layer<T> for Conv2d<T> {
         let mut y: Vec<T> = take_buffer(n * cout * hw); // every element is written below
         let xs = x.as_slice().expect("contiguous");
         let nb = chunk_images(g.ho, g.wo);
+        let wp = g
+            .band_ok(nb)
+            .then(|| tap_rows_first(wt.as_slice().expect("contiguous"), cout, c, g.k));
         y.par_chunks_mut(nb * cout * hw)
             .zip(xs.par_chunks(nb * img))
             .for_each(|(yc, xc)| {
                 let b = xc.len() / img;
                 let ld = b * hw;
                 T::with_scratch(|[cols, out, _, _]| {
+                    if let Some(wp) = &wp {
+                        let bd = prefix(cols, g.c * g.k * (g.h + 2 * g.p) * g.w);
+                        band(xc, g, bd);
+                        band_product(wp, cout, g, bd, yc);
+                        return;
+                    }
                     let cols = prefix(cols, kk * ld);
                     for bi in 0..b {
                         im2col(&xc[bi * img..(bi + 1) * img], g, cols, ld, bi * hw);
@@ -495,5 +628,57 @@ mod tests {
         };
         assert!(same(&a.0, &b.0) && same(&a.1, &b.1) && same(&a.2, &b.2));
         assert!(a.0.iter().chain(&a.1).chain(&a.2).all(|v| v.is_finite()));
+    }
+
+    /// Direct convolution, for checking every path's forward values.
+    fn naive(x: &ArrayD<f64>, wt: &ArrayD<f64>, s: usize, p: usize) -> ArrayD<f64> {
+        let (n, c, h, w) = (x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]);
+        let (co, k) = (wt.shape()[0], wt.shape()[2]);
+        let (ho, wo) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1);
+        ArrayD::from_shape_fn(IxDyn(&[n, co, ho, wo]), |ix| {
+            let mut acc = 0.0;
+            for ci in 0..c {
+                for ki in 0..k {
+                    for kj in 0..k {
+                        let ii = (ix[2] * s + ki) as isize - p as isize;
+                        let jj = (ix[3] * s + kj) as isize - p as isize;
+                        if ii >= 0 && jj >= 0 && (ii as usize) < h && (jj as usize) < w {
+                            acc +=
+                                wt[[ix[1], ci, ki, kj]] * x[[ix[0], ci, ii as usize, jj as usize]];
+                        }
+                    }
+                }
+            }
+            acc
+        })
+    }
+
+    #[test]
+    fn forward_matches_the_direct_convolution_on_every_path() {
+        use crate::layers::gradcheck::random;
+        // (n, cin, cout, h, w, k, stride, pad): banded (one image per chunk), im2col chunks, strided
+        for (i, &(n, ci, co, h, w, k, s, p)) in [
+            (2, 3, 4, 24, 24, 3, 1, 1),
+            (2, 2, 3, 23, 24, 5, 1, 2),
+            (11, 3, 5, 6, 7, 3, 1, 1),
+            (3, 4, 2, 7, 6, 1, 2, 0),
+            (2, 2, 3, 24, 24, 3, 2, 1),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut c = Conv2d::<f64>::new(ci, co, k, s, p);
+            c.weight = random(&[co, ci, k, k], 70 + i as u64);
+            let x = random(&[n, ci, h, w], 80 + i as u64);
+            let want = naive(&x, &c.weight, s, p);
+            let got = c.forward(x, false);
+            assert_eq!(got.shape(), want.shape());
+            let err = got
+                .iter()
+                .zip(&want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(err < 1e-12, "case {i}: max error {err}");
+        }
     }
 }

@@ -45,6 +45,24 @@ fn gradcheck_conv_more_images_than_a_chunk() {
 }
 
 #[test]
+fn gradcheck_conv_one_image_per_chunk() {
+    // ≥ CHUNK_PIXELS / 2 output pixels: one image per chunk, the banded path (3×3 and 5×5 "same")
+    assert_eq!(conv2d::chunk_images(24, 24), 1);
+    let mut c = Conv2d::<f64>::new(2, 3, 3, 1, 1);
+    c.weight = random(&[3, 2, 3, 3], 60);
+    assert_all_ok(
+        "conv banded 3x3",
+        &check_layer(&mut c, &random(&[2, 2, 24, 24], 61), 62),
+    );
+    let mut c = Conv2d::<f64>::new(3, 2, 5, 1, 2);
+    c.weight = random(&[2, 3, 5, 5], 63);
+    assert_all_ok(
+        "conv banded 5x5",
+        &check_layer_sampled(&mut c, &random(&[2, 3, 24, 23], 64), 65, 400),
+    );
+}
+
+#[test]
 fn gradcheck_batch_norm_2d_and_1d() {
     let mut b = BatchNorm::<f64>::new(3);
     b.gamma = random(&[3], 10);
