@@ -5,6 +5,7 @@
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
+use super::matmul::{give_buffer, take_buffer};
 use super::{Buffer, Layer, Param, ParamKind, Real};
 
 /// Numerical floor added to the variance.
@@ -28,8 +29,7 @@ pub struct BatchNorm<T> {
     pub running_mean: ArrayD<T>,
     /// Running (unbiased) variance (evaluation mode).
     pub running_var: ArrayD<T>,
-    cache: Option<(Vec<T>, Vec<T>)>, // (x̂, 1/σ per channel)
-    spare: Vec<T>,                   // x̂'s buffer, reused by the next training forward
+    cache: Option<(ArrayD<T>, Vec<T>, Vec<T>)>, // (input x, mean, 1/σ per channel); x̂ is recomputed
 }
 
 fn ncl(shape: &[usize]) -> (usize, usize, usize) {
@@ -52,7 +52,6 @@ impl<T: Real> BatchNorm<T> {
             running_mean: v(0.0),
             running_var: v(1.0),
             cache: None,
-            spare: Vec::new(),
         }
     }
 }
@@ -73,19 +72,21 @@ fn sum8<T: Real>(row: &[T], f: impl Fn(f64) -> f64) -> f64 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
 }
 
-/// Σ d and Σ d·h over two equal rows in f64, interleaved as [`sum8`].
-fn sum8_pair<T: Real>(d: &[T], h: &[T]) -> (f64, f64) {
+/// Σ d and Σ d·x̂ over two equal rows in f64, interleaved as [`sum8`], with x̂ = (x − μ)·(1/σ) from
+/// the row `x` of the input.
+fn sum8_pair<T: Real>(d: &[T], x: &[T], mu: T, is: T) -> (f64, f64) {
+    let hat = |v: T| ((v - mu) * is).f64();
     let (mut a1, mut a2) = ([0.0f64; 8], [0.0f64; 8]);
-    let (mut dc, mut hc) = (d.chunks_exact(8), h.chunks_exact(8));
+    let (mut dc, mut hc) = (d.chunks_exact(8), x.chunks_exact(8));
     for (dd, hh) in (&mut dc).zip(&mut hc) {
         for j in 0..8 {
             a1[j] += dd[j].f64();
-            a2[j] += dd[j].f64() * hh[j].f64();
+            a2[j] += dd[j].f64() * hat(hh[j]);
         }
     }
-    for (j, (dv, hv)) in dc.remainder().iter().zip(hc.remainder()).enumerate() {
+    for (j, (dv, &hv)) in dc.remainder().iter().zip(hc.remainder()).enumerate() {
         a1[j] += dv.f64();
-        a2[j] += dv.f64() * hv.f64();
+        a2[j] += dv.f64() * hat(hv);
     }
     let fold = |a: [f64; 8]| ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
     (fold(a1), fold(a2))
@@ -133,40 +134,41 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
         let (g, b) = (&self.gamma, &self.beta);
         let img = (c * l).max(1);
         if train {
-            // x̂ goes into the buffer the previous step's backward gave back
-            let mut xh = std::mem::take(&mut self.spare);
-            xh.resize(xs.len(), T::zero());
-            xs.par_chunks_mut(img)
-                .zip(xh.par_chunks_mut(img))
-                .for_each(|(xi, hi)| {
+            // y into a fresh (pooled) buffer; x stays as the cache, x̂ = (x − μ)/σ is recomputed in
+            // the backward pass with the same expression (one stream less to memory than storing x̂)
+            let mut y: Vec<T> = take_buffer(xs.len()); // every element is written below
+            y.par_chunks_mut(img)
+                .zip(xs.par_chunks(img))
+                .for_each(|(yi, xi)| {
                     for ch in 0..c {
                         let (mu, is, gc, bc) = (mean[ch], invstd[ch], g[ch], b[ch]);
                         let r = ch * l..(ch + 1) * l;
-                        for (v, h) in xi[r.clone()].iter_mut().zip(&mut hi[r]) {
-                            *h = (*v - mu) * is;
-                            *v = gc * *h + bc;
+                        for (o, &v) in yi[r.clone()].iter_mut().zip(&xi[r]) {
+                            let h = (v - mu) * is;
+                            *o = gc * h + bc;
                         }
                     }
                 });
-            self.cache = Some((xh, invstd));
-        } else {
-            xs.par_chunks_mut(img).for_each(|xi| {
-                for ch in 0..c {
-                    let (mu, is, gc, bc) = (mean[ch], invstd[ch], g[ch], b[ch]);
-                    for v in &mut xi[ch * l..(ch + 1) * l] {
-                        *v = gc * ((*v - mu) * is) + bc;
-                    }
-                }
-            });
+            self.cache = Some((x, mean, invstd));
+            return ArrayD::from_shape_vec(IxDyn(&shape), y).expect("shape");
         }
+        xs.par_chunks_mut(img).for_each(|xi| {
+            for ch in 0..c {
+                let (mu, is, gc, bc) = (mean[ch], invstd[ch], g[ch], b[ch]);
+                for v in &mut xi[ch * l..(ch + 1) * l] {
+                    *v = gc * ((*v - mu) * is) + bc;
+                }
+            }
+        });
         x
     }
 
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
-        let (xh, invstd) = self
+        let (x, mean, invstd) = self
             .cache
             .take()
             .expect("BN backward without a training forward");
+        let xh = x.as_slice().expect("contiguous");
         let shape = dy.shape().to_vec();
         let (n, c, l) = ncl(&shape);
         let mut dy = super::standard(dy);
@@ -180,7 +182,7 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
                 let (mut s1, mut s2) = (0.0, 0.0);
                 for i in 0..n {
                     let r = (i * c + ch) * l..(i * c + ch + 1) * l;
-                    let (a, b) = sum8_pair(&ds[r.clone()], &xh[r]);
+                    let (a, b) = sum8_pair(&ds[r.clone()], &xh[r], mean[ch], invstd[ch]);
                     s1 += a;
                     s2 += b;
                 }
@@ -192,23 +194,32 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
             self.dgamma[ch] = T::c(s2);
         }
         let g = &self.gamma;
-        let coef: Vec<(T, T, T)> = sums
+        let coef: Vec<(T, T, T, T, T)> = sums
             .iter()
             .enumerate()
-            .map(|(ch, &(s1, s2))| (g[ch] * invstd[ch], T::c(s1 / m), T::c(s2 / m)))
+            .map(|(ch, &(s1, s2))| {
+                (
+                    g[ch] * invstd[ch],
+                    T::c(s1 / m),
+                    T::c(s2 / m),
+                    mean[ch],
+                    invstd[ch],
+                )
+            })
             .collect();
         let img = (c * l).max(1);
         ds.par_chunks_mut(img)
             .zip(xh.par_chunks(img))
             .for_each(|(di, hi)| {
-                for (ch, &(k, a, b)) in coef.iter().enumerate() {
+                for (ch, &(k, a, b, mu, is)) in coef.iter().enumerate() {
                     let r = ch * l..(ch + 1) * l;
-                    for (d, &hv) in di[r.clone()].iter_mut().zip(&hi[r]) {
+                    for (d, &xv) in di[r.clone()].iter_mut().zip(&hi[r]) {
+                        let hv = (xv - mu) * is;
                         *d = k * (*d - a - hv * b);
                     }
                 }
             });
-        self.spare = xh;
+        give_buffer(x);
         dy
     }
 

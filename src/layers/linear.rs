@@ -3,6 +3,7 @@
 
 use ndarray::{ArrayD, Axis, Ix2, IxDyn};
 
+use super::matmul::{matmul, MatRef};
 use super::{Layer, Param, ParamKind, Real};
 
 /// A linear layer with an optional bias.
@@ -42,12 +43,19 @@ impl<T: Real> Layer<T> for Linear<T> {
             .into_dimensionality::<Ix2>()
             .expect("linear input must be 2-D");
         assert_eq!(x2.ncols(), self.fin, "linear input features");
-        let w = self
-            .weight
-            .view()
-            .into_dimensionality::<Ix2>()
-            .expect("2-D");
-        let mut y = x2.dot(&w.t());
+        let (n, fin, fout) = (x2.nrows(), self.fin, self.fout);
+        let xs = x2.as_standard_layout();
+        let ws = self.weight.as_standard_layout();
+        let mut y = ndarray::Array2::<T>::zeros((n, fout));
+        // y = x·Wᵀ, one single-threaded product (see `matmul`: thread count never changes it)
+        matmul(
+            MatRef::row_major(xs.as_slice().expect("contiguous"), n, fin, fin),
+            MatRef::row_major(ws.as_slice().expect("contiguous"), fout, fin, fin).t(),
+            y.as_slice_mut().expect("contiguous"),
+            fout,
+            false,
+        );
+        drop((xs, ws));
         if let Some((b, _)) = &self.bias {
             y += &b.view().into_dimensionality::<ndarray::Ix1>().expect("1-D");
         }
@@ -64,16 +72,29 @@ impl<T: Real> Layer<T> for Linear<T> {
             .expect("linear backward without a training forward");
         let x2 = x.view().into_dimensionality::<Ix2>().expect("2-D");
         let d = dy.view().into_dimensionality::<Ix2>().expect("2-D");
-        self.dweight = d.t().dot(&x2).into_dyn();
+        let (n, fin, fout) = (x2.nrows(), self.fin, self.fout);
+        let xs = x2.as_standard_layout();
+        let ds = d.as_standard_layout();
+        let xm = MatRef::row_major(xs.as_slice().expect("contiguous"), n, fin, fin);
+        let dm = MatRef::row_major(ds.as_slice().expect("contiguous"), n, fout, fout);
+        // dW = dᵀ·x
+        let mut dw = vec![T::zero(); fout * fin];
+        matmul(dm.t(), xm, &mut dw, fin, false);
+        self.dweight = ArrayD::from_shape_vec(IxDyn(&[fout, fin]), dw).expect("shape");
         if let Some((_, db)) = &mut self.bias {
             *db = d.sum_axis(Axis(0)).into_dyn();
         }
-        let w = self
-            .weight
-            .view()
-            .into_dimensionality::<Ix2>()
-            .expect("2-D");
-        d.dot(&w).into_dyn()
+        // dx = d·W
+        let ws = self.weight.as_standard_layout();
+        let mut dx = vec![T::zero(); n * fin];
+        matmul(
+            dm,
+            MatRef::row_major(ws.as_slice().expect("contiguous"), fout, fin, fin),
+            &mut dx,
+            fin,
+            false,
+        );
+        ArrayD::from_shape_vec(IxDyn(&[n, fin]), dx).expect("shape")
     }
 
     fn params<'a>(&'a mut self, prefix: &str, out: &mut Vec<Param<'a, T>>) {
