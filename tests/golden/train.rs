@@ -180,6 +180,34 @@ fn gradcheck_whole_tiny_resnet_with_shortcuts() {
 }
 
 #[test]
+fn gradients_do_not_depend_on_the_thread_count() {
+    // one f32 training forward/backward of VGG-BC (width 0.25: every conv path, chunks of 1, 4 and
+    // 8 images) on 1, 2 and 3 rayon threads: every parameter gradient bit-identical
+    let spec = NetSpec::new("vgg-bc", 0.25, 10).unwrap();
+    let x = random(&[20, 3, 32, 32], 90).mapv(|v| v as f32);
+    let labels: Vec<u16> = (0..20).map(|i| (i * 7 % 10) as u16).collect();
+    let grads = |threads: usize| -> Vec<Vec<u32>> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut net = Net::<f32>::new(spec, 3);
+            let logits = net.forward(x.clone(), true);
+            let (_, d, _) = softmax_cross_entropy(&logits, &labels);
+            net.backward_params(d);
+            net.params()
+                .iter()
+                .map(|p| p.grad.iter().map(|v| v.to_bits()).collect())
+                .collect()
+        })
+    };
+    let one = grads(1);
+    assert_eq!(one, grads(2));
+    assert_eq!(one, grads(3));
+}
+
+#[test]
 fn network_shapes_and_sizes() {
     // full VGG-BC: 4.6 M conv weights (DESIGN.md), logits (N, 10)
     let mut net = Net::<f32>::new(NetSpec::new("vgg-bc", 1.0, 10).unwrap(), 0);
