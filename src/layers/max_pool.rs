@@ -40,15 +40,16 @@ impl<T: Real> Layer<T> for MaxPool2 {
                     let (yr, ar) = (&mut yp[i * wo..(i + 1) * wo], &mut ap[i * wo..(i + 1) * wo]);
                     for j in 0..wo {
                         // first maximum in the order (0,0), (0,1), (1,0), (1,1)
+                        // (selects, not branches: the winner is data-dependent)
                         let cand = [r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]];
-                        let mut best = 0;
-                        for t in 1..4 {
-                            if cand[t] > cand[best] {
-                                best = t;
-                            }
+                        let (mut m, mut best) = (cand[0], 0u8);
+                        for (t, &v) in cand.iter().enumerate().skip(1) {
+                            let more = v > m;
+                            m = if more { v } else { m };
+                            best = if more { t as u8 } else { best };
                         }
-                        yr[j] = cand[best];
-                        ar[j] = best as u8;
+                        yr[j] = m;
+                        ar[j] = best;
                     }
                 }
             });
