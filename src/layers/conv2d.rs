@@ -461,13 +461,17 @@ impl<T: Real> Conv2d<T> {
                 })
             })
             .collect();
-        // chunk by chunk in chunk order, then back to (cout, kk)
+        // chunk by chunk in chunk order for every element (pieces of elements in parallel: the
+        // order per element stays the chunk order), then back to (cout, kk)
         let mut gsum = vec![T::zero(); kk * cout];
-        for p in &partial {
-            for (s, &v) in gsum.iter_mut().zip(p) {
-                *s += v;
+        const PIECE: usize = 4096;
+        gsum.par_chunks_mut(PIECE).enumerate().for_each(|(i, gs)| {
+            for p in &partial {
+                for (s, &v) in gs.iter_mut().zip(&p[i * PIECE..]) {
+                    *s += v;
+                }
             }
-        }
+        });
         let mut grad = vec![T::zero(); cout * kk];
         let k = g.k;
         for ci in 0..c {
