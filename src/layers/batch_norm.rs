@@ -5,6 +5,7 @@
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
+use super::matmul::{give_buffer, take_buffer};
 use super::{Buffer, Layer, Param, ParamKind, Real};
 
 /// Numerical floor added to the variance.
@@ -28,7 +29,7 @@ pub struct BatchNorm<T> {
     pub running_mean: ArrayD<T>,
     /// Running (unbiased) variance (evaluation mode).
     pub running_var: ArrayD<T>,
-    cache: Option<(ArrayD<T>, Vec<T>)>, // (x̂, 1/σ per channel)
+    cache: Option<(ArrayD<T>, Vec<T>, Vec<T>)>, // (input x, mean, 1/σ per channel); x̂ is recomputed
 }
 
 fn ncl(shape: &[usize]) -> (usize, usize, usize) {
@@ -55,6 +56,42 @@ impl<T: Real> BatchNorm<T> {
     }
 }
 
+/// Σ f(v) over `row` in f64, in 8 interleaved partial sums added in a fixed order (so it vectorises;
+/// the order depends only on the length).
+fn sum8<T: Real>(row: &[T], f: impl Fn(f64) -> f64) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut it = row.chunks_exact(8);
+    for c in &mut it {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += f(v.f64());
+        }
+    }
+    for (a, &v) in acc.iter_mut().zip(it.remainder()) {
+        *a += f(v.f64());
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
+/// Σ d and Σ d·x̂ over two equal rows in f64, interleaved as [`sum8`], with x̂ = (x − μ)·(1/σ) from
+/// the row `x` of the input.
+fn sum8_pair<T: Real>(d: &[T], x: &[T], mu: T, is: T) -> (f64, f64) {
+    let hat = |v: T| ((v - mu) * is).f64();
+    let (mut a1, mut a2) = ([0.0f64; 8], [0.0f64; 8]);
+    let (mut dc, mut hc) = (d.chunks_exact(8), x.chunks_exact(8));
+    for (dd, hh) in (&mut dc).zip(&mut hc) {
+        for j in 0..8 {
+            a1[j] += dd[j].f64();
+            a2[j] += dd[j].f64() * hat(hh[j]);
+        }
+    }
+    for (j, (dv, &hv)) in dc.remainder().iter().zip(hc.remainder()).enumerate() {
+        a1[j] += dv.f64();
+        a2[j] += dv.f64() * hat(hv);
+    }
+    let fold = |a: [f64; 8]| ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+    (fold(a1), fold(a2))
+}
+
 impl<T: Real> Layer<T> for BatchNorm<T> {
     fn forward(&mut self, x: ArrayD<T>, train: bool) -> ArrayD<T> {
         let shape = x.shape().to_vec();
@@ -64,25 +101,14 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
         let xs = x.as_slice_mut().expect("contiguous");
         let m = (n * l) as f64;
         let (mean, invstd): (Vec<T>, Vec<T>) = if train {
-            // per-channel statistics in f64, fixed summation order
+            // per-channel statistics in f64, two passes, fixed summation order
             let stats: Vec<(f64, f64)> = (0..c)
                 .into_par_iter()
                 .map(|ch| {
-                    let mut s = 0.0;
-                    for i in 0..n {
-                        s += xs[(i * c + ch) * l..(i * c + ch + 1) * l]
-                            .iter()
-                            .map(|v| v.f64())
-                            .sum::<f64>();
-                    }
+                    let row = |i: usize| &xs[(i * c + ch) * l..(i * c + ch + 1) * l];
+                    let s: f64 = (0..n).map(|i| sum8(row(i), |v| v)).sum();
                     let mu = s / m;
-                    let mut q = 0.0;
-                    for i in 0..n {
-                        q += xs[(i * c + ch) * l..(i * c + ch + 1) * l]
-                            .iter()
-                            .map(|v| (v.f64() - mu) * (v.f64() - mu))
-                            .sum::<f64>();
-                    }
+                    let q: f64 = (0..n).map(|i| sum8(row(i), |v| (v - mu) * (v - mu))).sum();
                     (mu, q / m)
                 })
                 .collect();
@@ -105,58 +131,49 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
                 })
                 .unzip()
         };
-        let mut xhat = if train {
-            Some(vec![T::zero(); xs.len()])
-        } else {
-            None
-        };
         let (g, b) = (&self.gamma, &self.beta);
-        let normalise = |i: usize, ch: usize, row: &mut [T], xh: Option<&mut [T]>| {
-            let _ = i;
-            match xh {
-                Some(xh) => {
-                    for (v, h) in row.iter_mut().zip(xh.iter_mut()) {
-                        *h = (*v - mean[ch]) * invstd[ch];
-                        *v = g[ch] * *h + b[ch];
+        let img = (c * l).max(1);
+        if train {
+            // y into a fresh (pooled) buffer; x stays as the cache, x̂ = (x − μ)/σ is recomputed in
+            // the backward pass with the same expression (one stream less to memory than storing x̂)
+            let mut y: Vec<T> = take_buffer(xs.len()); // every element is written below
+            y.par_chunks_mut(img)
+                .zip(xs.par_chunks(img))
+                .for_each(|(yi, xi)| {
+                    for ch in 0..c {
+                        let (mu, is, gc, bc) = (mean[ch], invstd[ch], g[ch], b[ch]);
+                        let r = ch * l..(ch + 1) * l;
+                        for (o, &v) in yi[r.clone()].iter_mut().zip(&xi[r]) {
+                            let h = (v - mu) * is;
+                            *o = gc * h + bc;
+                        }
                     }
-                }
-                None => {
-                    for v in row.iter_mut() {
-                        *v = g[ch] * ((*v - mean[ch]) * invstd[ch]) + b[ch];
-                    }
+                });
+            self.cache = Some((x, mean, invstd));
+            return ArrayD::from_shape_vec(IxDyn(&shape), y).expect("shape");
+        }
+        xs.par_chunks_mut(img).for_each(|xi| {
+            for ch in 0..c {
+                let (mu, is, gc, bc) = (mean[ch], invstd[ch], g[ch], b[ch]);
+                for v in &mut xi[ch * l..(ch + 1) * l] {
+                    *v = gc * ((*v - mu) * is) + bc;
                 }
             }
-        };
-        match xhat.as_mut() {
-            Some(xh) => xs
-                .par_chunks_mut(l)
-                .zip(xh.par_chunks_mut(l))
-                .enumerate()
-                .for_each(|(r, (row, h))| normalise(r / c, r % c, row, Some(h))),
-            None => xs
-                .par_chunks_mut(l)
-                .enumerate()
-                .for_each(|(r, row)| normalise(r / c, r % c, row, None)),
-        }
-        if let Some(xh) = xhat {
-            self.cache = Some((
-                ArrayD::from_shape_vec(IxDyn(&shape), xh).expect("shape"),
-                invstd,
-            ));
-        }
+        });
         x
     }
 
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
-        let (xhat, invstd) = self
+        let (x, mean, invstd) = self
             .cache
             .take()
             .expect("BN backward without a training forward");
+        let xh = x.as_slice().expect("contiguous");
         let shape = dy.shape().to_vec();
         let (n, c, l) = ncl(&shape);
         let mut dy = super::standard(dy);
-        let xh = xhat.as_slice().expect("contiguous");
         let ds = dy.as_slice_mut().expect("contiguous");
+        assert_eq!(ds.len(), xh.len(), "BN gradient shape");
         let m = (n * l) as f64;
         // per channel: Σdy and Σdy·x̂ in f64, fixed order
         let sums: Vec<(f64, f64)> = (0..c)
@@ -165,10 +182,9 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
                 let (mut s1, mut s2) = (0.0, 0.0);
                 for i in 0..n {
                     let r = (i * c + ch) * l..(i * c + ch + 1) * l;
-                    for (d, h) in ds[r.clone()].iter().zip(&xh[r]) {
-                        s1 += d.f64();
-                        s2 += d.f64() * h.f64();
-                    }
+                    let (a, b) = sum8_pair(&ds[r.clone()], &xh[r], mean[ch], invstd[ch]);
+                    s1 += a;
+                    s2 += b;
                 }
                 (s1, s2)
             })
@@ -178,19 +194,32 @@ impl<T: Real> Layer<T> for BatchNorm<T> {
             self.dgamma[ch] = T::c(s2);
         }
         let g = &self.gamma;
-        ds.par_chunks_mut(l)
-            .zip(xh.par_chunks(l))
+        let coef: Vec<(T, T, T, T, T)> = sums
+            .iter()
             .enumerate()
-            .for_each(|(r, (row, h))| {
-                let ch = r % c;
-                let (s1, s2) = sums[ch];
-                let k = g[ch] * invstd[ch];
-                let a = T::c(s1 / m);
-                let b = T::c(s2 / m);
-                for (d, &hv) in row.iter_mut().zip(h) {
-                    *d = k * (*d - a - hv * b);
+            .map(|(ch, &(s1, s2))| {
+                (
+                    g[ch] * invstd[ch],
+                    T::c(s1 / m),
+                    T::c(s2 / m),
+                    mean[ch],
+                    invstd[ch],
+                )
+            })
+            .collect();
+        let img = (c * l).max(1);
+        ds.par_chunks_mut(img)
+            .zip(xh.par_chunks(img))
+            .for_each(|(di, hi)| {
+                for (ch, &(k, a, b, mu, is)) in coef.iter().enumerate() {
+                    let r = ch * l..(ch + 1) * l;
+                    for (d, &xv) in di[r.clone()].iter_mut().zip(&hi[r]) {
+                        let hv = (xv - mu) * is;
+                        *d = k * (*d - a - hv * b);
+                    }
                 }
             });
+        give_buffer(x);
         dy
     }
 

@@ -3,7 +3,13 @@
 
 use ndarray::{ArrayD, Axis, Ix2, IxDyn};
 
+use rayon::prelude::*;
+
+use super::matmul::{matmul, MatRef};
 use super::{Layer, Param, ParamKind, Real};
+
+/// Rows per product: the work is split in fixed pieces (never by the thread count).
+const ROWS: usize = 32;
 
 /// A linear layer with an optional bias.
 pub struct Linear<T> {
@@ -42,12 +48,31 @@ impl<T: Real> Layer<T> for Linear<T> {
             .into_dimensionality::<Ix2>()
             .expect("linear input must be 2-D");
         assert_eq!(x2.ncols(), self.fin, "linear input features");
-        let w = self
-            .weight
-            .view()
-            .into_dimensionality::<Ix2>()
-            .expect("2-D");
-        let mut y = x2.dot(&w.t());
+        let (n, fin, fout) = (x2.nrows(), self.fin, self.fout);
+        let xs = x2.as_standard_layout();
+        let ws = self.weight.as_standard_layout();
+        let mut y = ndarray::Array2::<T>::zeros((n, fout));
+        // y = x·Wᵀ in fixed pieces of ROWS rows, in parallel (the pieces, not the threads, fix
+        // the rounding)
+        let (xsl, wsl) = (
+            xs.as_slice().expect("contiguous"),
+            ws.as_slice().expect("contiguous"),
+        );
+        y.as_slice_mut()
+            .expect("contiguous")
+            .par_chunks_mut(ROWS * fout.max(1))
+            .zip(xsl.par_chunks(ROWS * fin.max(1)))
+            .for_each(|(yc, xc)| {
+                let r = xc.len() / fin.max(1);
+                matmul(
+                    MatRef::row_major(xc, r, fin, fin),
+                    MatRef::row_major(wsl, fout, fin, fin).t(),
+                    yc,
+                    fout,
+                    false,
+                );
+            });
+        drop((xs, ws));
         if let Some((b, _)) = &self.bias {
             y += &b.view().into_dimensionality::<ndarray::Ix1>().expect("1-D");
         }
@@ -64,16 +89,41 @@ impl<T: Real> Layer<T> for Linear<T> {
             .expect("linear backward without a training forward");
         let x2 = x.view().into_dimensionality::<Ix2>().expect("2-D");
         let d = dy.view().into_dimensionality::<Ix2>().expect("2-D");
-        self.dweight = d.t().dot(&x2).into_dyn();
+        let (n, fin, fout) = (x2.nrows(), self.fin, self.fout);
+        let xs = x2.as_standard_layout();
+        let ds = d.as_standard_layout();
+        let xm = MatRef::row_major(xs.as_slice().expect("contiguous"), n, fin, fin);
+        let dm = MatRef::row_major(ds.as_slice().expect("contiguous"), n, fout, fout);
+        // dW = dᵀ·x, in fixed pieces of ROWS output rows
+        let mut dw = vec![T::zero(); fout * fin];
+        dw.par_chunks_mut(ROWS * fin.max(1))
+            .enumerate()
+            .for_each(|(i, dwc)| {
+                let r = dwc.len() / fin.max(1);
+                let di = MatRef {
+                    data: &dm.data[i * ROWS..],
+                    rows: n,
+                    cols: r,
+                    rs: fout,
+                    cs: 1,
+                };
+                matmul(di.t(), xm, dwc, fin, false);
+            });
+        self.dweight = ArrayD::from_shape_vec(IxDyn(&[fout, fin]), dw).expect("shape");
         if let Some((_, db)) = &mut self.bias {
             *db = d.sum_axis(Axis(0)).into_dyn();
         }
-        let w = self
-            .weight
-            .view()
-            .into_dimensionality::<Ix2>()
-            .expect("2-D");
-        d.dot(&w).into_dyn()
+        // dx = d·W
+        let ws = self.weight.as_standard_layout();
+        let mut dx = vec![T::zero(); n * fin];
+        let wm = MatRef::row_major(ws.as_slice().expect("contiguous"), fout, fin, fin);
+        dx.par_chunks_mut(ROWS * fin.max(1))
+            .zip(dm.data.par_chunks(ROWS * fout.max(1)))
+            .for_each(|(dxc, dc)| {
+                let r = dxc.len() / fin.max(1);
+                matmul(MatRef::row_major(dc, r, fout, fout), wm, dxc, fin, false);
+            });
+        ArrayD::from_shape_vec(IxDyn(&[n, fin]), dx).expect("shape")
     }
 
     fn params<'a>(&'a mut self, prefix: &str, out: &mut Vec<Param<'a, T>>) {

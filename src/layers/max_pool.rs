@@ -3,6 +3,7 @@
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
+use super::matmul::{give_buffer, take_buffer};
 use super::{Layer, Real};
 
 /// Max over each 2×2 window; the backward routes the gradient to the (first) maximum.
@@ -25,31 +26,34 @@ impl<T: Real> Layer<T> for MaxPool2 {
         let (ho, wo) = (h / 2, w / 2);
         let x = super::standard(x);
         let xs = x.as_slice().expect("contiguous");
-        let mut y = vec![T::zero(); n * c * ho * wo];
+        let mut y: Vec<T> = take_buffer(n * c * ho * wo); // every element is written below
         let mut arg = vec![0u8; n * c * ho * wo];
         y.par_chunks_mut(ho * wo)
             .zip(arg.par_chunks_mut(ho * wo))
             .zip(xs.par_chunks(h * w))
             .for_each(|((yp, ap), xp)| {
                 for i in 0..ho {
+                    let (r0, r1) = (
+                        &xp[2 * i * w..(2 * i + 1) * w],
+                        &xp[(2 * i + 1) * w..(2 * i + 2) * w],
+                    );
+                    let (yr, ar) = (&mut yp[i * wo..(i + 1) * wo], &mut ap[i * wo..(i + 1) * wo]);
                     for j in 0..wo {
-                        let idx = [
-                            2 * i * w + 2 * j,
-                            2 * i * w + 2 * j + 1,
-                            (2 * i + 1) * w + 2 * j,
-                            (2 * i + 1) * w + 2 * j + 1,
-                        ];
-                        let mut best = 0;
-                        for (t, &k) in idx.iter().enumerate().skip(1) {
-                            if xp[k] > xp[idx[best]] {
-                                best = t;
-                            }
+                        // first maximum in the order (0,0), (0,1), (1,0), (1,1)
+                        // (selects, not branches: the winner is data-dependent)
+                        let cand = [r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]];
+                        let (mut m, mut best) = (cand[0], 0u8);
+                        for (t, &v) in cand.iter().enumerate().skip(1) {
+                            let more = v > m;
+                            m = if more { v } else { m };
+                            best = if more { t as u8 } else { best };
                         }
-                        yp[i * wo + j] = xp[idx[best]];
-                        ap[i * wo + j] = best as u8;
+                        yr[j] = m;
+                        ar[j] = best;
                     }
                 }
             });
+        give_buffer(x);
         if train {
             self.argmax = Some((arg, shape));
         }
@@ -64,11 +68,12 @@ impl<T: Real> Layer<T> for MaxPool2 {
         let (h, w) = (shape[2], shape[3]);
         let (ho, wo) = (h / 2, w / 2);
         let dy = super::standard(dy);
-        let mut dx = vec![T::zero(); shape.iter().product()];
+        let mut dx: Vec<T> = take_buffer(shape.iter().product());
         dx.par_chunks_mut(h * w)
             .zip(arg.par_chunks(ho * wo))
             .zip(dy.as_slice().expect("contiguous").par_chunks(ho * wo))
             .for_each(|((dp, ap), gp)| {
+                dp.fill(T::zero());
                 for i in 0..ho {
                     for j in 0..wo {
                         let t = ap[i * wo + j] as usize;
@@ -76,6 +81,7 @@ impl<T: Real> Layer<T> for MaxPool2 {
                     }
                 }
             });
+        give_buffer(dy);
         ArrayD::from_shape_vec(IxDyn(&shape), dx).expect("shape")
     }
 }

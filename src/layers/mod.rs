@@ -11,6 +11,7 @@ pub mod flatten;
 pub mod global_avg_pool;
 pub mod gradcheck;
 pub mod linear;
+pub mod matmul;
 pub mod max_pool;
 pub mod relu;
 pub mod softmax_cross_entropy;
@@ -27,7 +28,7 @@ pub use softmax_cross_entropy::softmax_cross_entropy;
 use ndarray::{ArrayD, NdFloat};
 
 /// The float types the layers run in: `f32` for training speed, `f64` for exact gradient checks.
-pub trait Real: NdFloat + Default + std::iter::Sum {
+pub trait Real: NdFloat + Default + std::iter::Sum + matmul::WithScratch {
     /// Convert a constant.
     fn c(x: f64) -> Self;
     /// Widen to f64 (for reporting and accumulation).
@@ -95,6 +96,12 @@ pub trait Layer<T: Real>: Send {
     /// Backward pass for the last training forward: takes dL/dy, accumulates parameter gradients
     /// (overwriting the previous step's), returns dL/dx.
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T>;
+    /// As [`Layer::backward`] where nobody needs dL/dx (a network's first layer, whose input is the
+    /// data): sets the same parameter gradients, and may skip computing dL/dx. By default it computes
+    /// it and drops it.
+    fn backward_params(&mut self, dy: ArrayD<T>) {
+        let _ = self.backward(dy);
+    }
     /// Parameters with gradients, names prefixed by `prefix`, in a fixed order.
     fn params<'a>(&'a mut self, _prefix: &str, _out: &mut Vec<Param<'a, T>>) {}
     /// Non-trainable state (BN running statistics), names prefixed by `prefix`.

@@ -5,49 +5,70 @@ use rayon::prelude::*;
 
 use super::{Layer, Real};
 
-/// `max(x, 0)`; its backward passes the gradient where the input was positive.
+/// Elements per parallel piece of the elementwise loops (a fixed size: the result never depends on it).
+pub(crate) const PIECE: usize = 1 << 15;
+
+/// `max(x, 0)`; its backward passes the gradient where the output was positive.
 #[derive(Default)]
 pub struct Relu<T> {
-    mask: Option<ArrayD<T>>, // the output: positive where the gradient passes
+    /// 1 where the output was positive or NaN (not `y ≤ 0`, as before: a NaN passes its gradient); kept between
+    /// steps so that its allocation is reused.
+    mask: Vec<u8>,
+    cached: bool,
+    _t: std::marker::PhantomData<T>,
 }
 
 impl<T: Real> Relu<T> {
     /// A ReLU.
     pub fn new() -> Self {
-        Self { mask: None }
+        Self {
+            mask: Vec::new(),
+            cached: false,
+            _t: std::marker::PhantomData,
+        }
     }
 }
 
 impl<T: Real> Layer<T> for Relu<T> {
     fn forward(&mut self, x: ArrayD<T>, train: bool) -> ArrayD<T> {
         let mut x = super::standard(x);
-        x.as_slice_mut()
-            .expect("contiguous")
-            .par_iter_mut()
-            .for_each(|v| {
-                if *v <= T::zero() {
-                    *v = T::zero();
+        let xs = x.as_slice_mut().expect("contiguous");
+        if train {
+            self.mask.resize(xs.len(), 0);
+            xs.par_chunks_mut(PIECE)
+                .zip(self.mask.par_chunks_mut(PIECE))
+                .for_each(|(v, m)| {
+                    for (v, m) in v.iter_mut().zip(m) {
+                        // branch-free so that it vectorises
+                        let pass = *v > T::zero() || v.is_nan();
+                        *v = if pass { *v } else { T::zero() };
+                        *m = pass as u8;
+                    }
+                });
+            self.cached = true;
+        } else {
+            xs.par_chunks_mut(PIECE).for_each(|v| {
+                for v in v {
+                    *v = if *v <= T::zero() { T::zero() } else { *v };
                 }
             });
-        if train {
-            self.mask = Some(x.clone());
         }
         x
     }
 
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
-        let y = self
-            .mask
-            .take()
-            .expect("ReLU backward without a training forward");
+        assert!(
+            std::mem::take(&mut self.cached),
+            "ReLU backward without a training forward"
+        );
         let mut dy = super::standard(dy);
-        dy.as_slice_mut()
-            .expect("contiguous")
-            .par_iter_mut()
-            .zip(y.as_slice().expect("contiguous").par_iter())
-            .for_each(|(d, &o)| {
-                if o <= T::zero() {
-                    *d = T::zero();
+        let ds = dy.as_slice_mut().expect("contiguous");
+        assert_eq!(ds.len(), self.mask.len(), "ReLU gradient shape");
+        ds.par_chunks_mut(PIECE)
+            .zip(self.mask.par_chunks(PIECE))
+            .for_each(|(d, m)| {
+                for (d, &m) in d.iter_mut().zip(m) {
+                    *d = if m == 0 { T::zero() } else { *d };
                 }
             });
         dy

@@ -71,6 +71,19 @@ impl<T: Real> Net<T> {
         d
     }
 
+    /// As [`Net::backward`], but only the parameter gradients: the first layer need not compute
+    /// dL/d(input) (the training loop's case; the gradients are the same).
+    pub fn backward_params(&mut self, mut d: ArrayD<T>) {
+        let last = self.layers.len().saturating_sub(1);
+        for (i, (_, l)) in self.layers.iter_mut().rev().enumerate() {
+            if i == last {
+                l.backward_params(d);
+                return;
+            }
+            d = l.backward(d);
+        }
+    }
+
     /// All trainable parameters in a fixed order (the optimizer's state follows this order).
     pub fn params(&mut self) -> Vec<Param<'_, T>> {
         let mut out = Vec::new();

@@ -51,7 +51,7 @@ pub fn bench(spec: NetSpec, method: Method, batch: usize, steps: usize) -> Bench
     let mut step = |net: &mut Net<f32>| {
         let logits = net.forward(x.clone(), true);
         let (_, d, _) = softmax_cross_entropy(&logits, &labels);
-        net.backward(d);
+        net.backward_params(d);
         opt.step(net.params(), 0.01);
     };
     step(&mut net);

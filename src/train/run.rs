@@ -202,7 +202,7 @@ impl Trainer {
                     b + 1
                 )));
             }
-            self.net.backward(dlogits);
+            self.net.backward_params(dlogits);
             self.opt.step(self.net.params(), lr);
             loss_sum += loss;
             wrong += w;

@@ -45,6 +45,24 @@ fn gradcheck_conv_more_images_than_a_chunk() {
 }
 
 #[test]
+fn gradcheck_conv_one_image_per_chunk() {
+    // ≥ CHUNK_PIXELS / 2 output pixels: one image per chunk, the banded path (3×3 and 5×5 "same")
+    assert_eq!(conv2d::chunk_images(24, 24), 1);
+    let mut c = Conv2d::<f64>::new(2, 3, 3, 1, 1);
+    c.weight = random(&[3, 2, 3, 3], 60);
+    assert_all_ok(
+        "conv banded 3x3",
+        &check_layer(&mut c, &random(&[2, 2, 24, 24], 61), 62),
+    );
+    let mut c = Conv2d::<f64>::new(3, 2, 5, 1, 2);
+    c.weight = random(&[2, 3, 5, 5], 63);
+    assert_all_ok(
+        "conv banded 5x5",
+        &check_layer_sampled(&mut c, &random(&[2, 3, 24, 23], 64), 65, 400),
+    );
+}
+
+#[test]
 fn gradcheck_batch_norm_2d_and_1d() {
     let mut b = BatchNorm::<f64>::new(3);
     b.gamma = random(&[3], 10);
@@ -159,6 +177,34 @@ fn gradcheck_whole_tiny_resnet_with_shortcuts() {
         "resnet-8",
         &check_layer(&mut net, &random(&[3, 3, 8, 8], 52), 53),
     );
+}
+
+#[test]
+fn gradients_do_not_depend_on_the_thread_count() {
+    // one f32 training forward/backward of VGG-BC (width 0.25: every conv path, chunks of 1, 4 and
+    // 8 images) on 1, 2 and 3 rayon threads: every parameter gradient bit-identical
+    let spec = NetSpec::new("vgg-bc", 0.25, 10).unwrap();
+    let x = random(&[20, 3, 32, 32], 90).mapv(|v| v as f32);
+    let labels: Vec<u16> = (0..20).map(|i| (i * 7 % 10) as u16).collect();
+    let grads = |threads: usize| -> Vec<Vec<u32>> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut net = Net::<f32>::new(spec, 3);
+            let logits = net.forward(x.clone(), true);
+            let (_, d, _) = softmax_cross_entropy(&logits, &labels);
+            net.backward_params(d);
+            net.params()
+                .iter()
+                .map(|p| p.grad.iter().map(|v| v.to_bits()).collect())
+                .collect()
+        })
+    };
+    let one = grads(1);
+    assert_eq!(one, grads(2));
+    assert_eq!(one, grads(3));
 }
 
 #[test]
