@@ -664,6 +664,8 @@ struct Route {
     cr: Phase,
     ur: Phase,
     uo: Phase,
+    /// The reserved header bit (8..=31) the next single-bit bad header sets: each in turn.
+    rsvd_bit: u32,
 }
 
 impl Route {
@@ -683,6 +685,7 @@ impl Route {
             cr: Phase::new(),
             ur: Phase::new(),
             uo: Phase::new(),
+            rsvd_bit: 7,
         }
     }
 
@@ -730,11 +733,14 @@ impl Route {
                 let len = rng.gen_range(0..5u64);
                 let h = match rng.gen_range(0..3) {
                     0 => hdr(rng.gen_range(1..4), len) ^ (rng.gen_range(1..16u64) << 4),
-                    // any reserved bits, or exactly one (so that each of bits 31:8 is checked)
+                    // any reserved bits, or exactly one, each of bits 31:8 in turn
                     1 if rng.gen_bool(0.5) => {
                         hdr(rng.gen_range(1..4), len) | rng.gen_range(1..0xFF_FFFFu64) << 8
                     }
-                    1 => hdr(rng.gen_range(1..4), len) | 1 << rng.gen_range(8..32),
+                    1 => {
+                        self.rsvd_bit = 8 + (self.rsvd_bit + 1 - 8) % 24;
+                        hdr(rng.gen_range(1..4), len) | 1 << self.rsvd_bit
+                    }
                     _ => hdr([0, 4, 7, 15][rng.gen_range(0..4)], len),
                 };
                 words.push(h);
