@@ -50,6 +50,10 @@ pub enum QtrainError {
     /// A non-finite number where a finite one is required (NaN loss, NaN to fixed point).
     #[error("numeric error: {0}")]
     Numeric(String),
+    /// A checked accelerator returned something other than the golden model (the message names the
+    /// step, layer and value).
+    #[error("the hardware path differs from the golden integer path at {0}")]
+    Mismatch(String),
 }
 
 impl QtrainError {

@@ -308,3 +308,13 @@ mod tests {
         }
     }
 }
+
+/// Where the activations the engine passes between layers clip, in BN units: a ReLU clipped at 3
+/// (three standard deviations of a freshly normalised channel), quantised to A bits.
+pub const ACT_CLIP: f64 = 3.0;
+
+/// The value of one step of an A-bit activation code, `ACT_CLIP / (2^A − 1)`: the engine's output
+/// unit (`exact::requant`), the integer training path's and the float twin's (`layers::QuantRelu`).
+pub fn act_step(bits: u32) -> f64 {
+    ACT_CLIP / ((1u64 << bits) - 1) as f64
+}

@@ -1,28 +1,28 @@
-//! Hardware-in-the-loop training (`sim --train bc|sr|r --steps N`): the simulated accelerator top is
-//! one device on the host's stream pair ([`StreamDevice`]: the rust-hdl top, the engine and update
-//! unit behind the top's transaction-level definition, the golden top, or any other backend), and
-//! every conv forward pass goes to it as a conv transaction (op 1) and every weight update as an
-//! update transaction (op 2: the command words and the layer's `(w, u)` beats, answered by `w_out`,
-//! `q_out`, the packed signs and a status word, `qtrain::exact::accel::UpdateFrame`); the backward
-//! pass and ADAM run on the host. The host code is `qtrain::train::integer` — the same code the
-//! golden integer training path runs with [`GoldenAccelerator`] — so the two paths differ only in
-//! what computes the accelerator's two jobs. After every step the hardware path's conv outputs,
-//! stored weights (R/SR: the binary weights; BC: the fixed-point buffer `w_r`), packed forward signs
-//! and loss are compared bit for bit with the golden path's; the first difference stops the run and
-//! is named (step, layer, weight). At the end the top's counters are read and checked against the
-//! host's tally of both kinds of transaction.
+//! Hardware-in-the-loop training (`sim --train bc|sr|r --steps N`, and the checked steps of
+//! `sim train`): the simulated accelerator top is one device on the host's stream pair
+//! ([`StreamDevice`]: the rust-hdl top, the engine and update unit behind the top's
+//! transaction-level definition, the golden top, Verilator), and every conv forward pass goes to it
+//! as a conv transaction (op 1) and every weight update as an update transaction (op 2: the command
+//! words and the layer's `(w, u)` beats, answered by `w_out`, `q_out`, the packed signs and a status
+//! word, `qtrain::exact::accel::UpdateFrame`). The host code is `qtrain::train::integer`'s: each job's
+//! answer (every conv output value, every stored weight, sign word and saturation count) is compared
+//! with the golden integer path's inside the step, and the first difference stops the run and is named
+//! (step, layer, weight). At the end the top's counters are read and checked against the host's tally
+//! of both kinds of transaction.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use qtrain::exact::accel::{update_transaction, UpdateFrame};
-use qtrain::exact::geometry::{ConvLayer, K};
+use qtrain::exact::geometry::ConvLayer;
 use qtrain::exact::requant::Requant;
 use qtrain::exact::update::{UpdateCommand, UpdateMode};
 use qtrain::hw::{HwConfig, UpdateParams};
+use qtrain::train::integer::layout::hwc_batch_to_nchw;
 use qtrain::train::integer::{
-    Accelerator, ConvRun, GoldenAccelerator, IntegerConfig, IntegerTrainer, StepRecord, UpdateRun,
+    Accelerator, ConvRun, IntegerConfig, IntegerTrainer, StepRecord, UpdateRun,
 };
+use qtrain::QtrainError;
 use serde::Serialize;
 
 use crate::driver::{check_counters, conv_transfer, planar_to_hwc, synthetic_images, HostTally};
@@ -186,7 +186,8 @@ pub struct HilStep {
     pub step: u64,
     /// Batch loss on the hardware path (before the update).
     pub loss: f64,
-    /// Batch loss on the golden path.
+    /// Batch loss on the golden path: the same number as `loss`, because the hardware path's jobs are
+    /// checked one by one against the golden ones inside the step (kept for the JSON's readers).
     pub golden_loss: f64,
     /// Misclassified images of the batch (hardware path).
     pub errors: usize,
@@ -255,88 +256,6 @@ pub fn method_name(m: UpdateMode) -> &'static str {
     }
 }
 
-fn first_diff<T: PartialEq + Copy>(a: &[T], b: &[T]) -> Option<(usize, T, T)> {
-    a.iter()
-        .zip(b)
-        .position(|(x, y)| x != y)
-        .map(|i| (i, a[i], b[i]))
-}
-
-/// Compare the hardware path with the golden path after a step; the first difference, described.
-/// Returns (values compared: conv outputs, weights + sign words) and the mismatch.
-pub fn compare_step(
-    mode: UpdateMode,
-    hw: (&IntegerTrainer, &StepRecord),
-    golden: (&IntegerTrainer, &StepRecord),
-) -> (u64, u64, Option<String>) {
-    let (ht, hr) = hw;
-    let (gt, gr) = golden;
-    let (mut outs, mut weights) = (0u64, 0u64);
-    for (li, (ho, go)) in hr.conv_outputs.iter().zip(&gr.conv_outputs).enumerate() {
-        let l = &gt.convs()[li].layer;
-        for (img, (h, g)) in ho.iter().zip(go).enumerate() {
-            outs += g.len() as u64;
-            if let Some((i, a, b)) = first_diff(h, g) {
-                let (px, c) = (i / l.c_out, i % l.c_out);
-                return (
-                    outs,
-                    weights,
-                    Some(format!(
-                        "conv{} forward output, image {img}, y {}, x {}, channel {c}: hardware {a}, golden {b}",
-                        li + 1,
-                        px / l.out_w(),
-                        px % l.out_w()
-                    )),
-                );
-            }
-        }
-    }
-    let wf = gt.config().update.w_format;
-    let what = if mode == UpdateMode::Bc {
-        "buffer w_r"
-    } else {
-        "weight"
-    };
-    for (li, (hc, gc)) in ht.convs().iter().zip(gt.convs()).enumerate() {
-        let n = gc.layer.window_bits();
-        weights += (gc.w.len() + gc.packed.len()) as u64;
-        if let Some((i, a, b)) = first_diff(&hc.w, &gc.w) {
-            let (f, pos) = (i / n, i % n);
-            let (tap, c) = (pos / gc.layer.c_in, pos % gc.layer.c_in);
-            return (
-                outs,
-                weights,
-                Some(format!(
-                    "conv{} {what} #{i} (filter {f}, ky {}, kx {}, channel {c}): hardware {a} ({}), golden {b} ({})",
-                    li + 1,
-                    tap / K,
-                    tap % K,
-                    wf.to_f64(a),
-                    wf.to_f64(b)
-                )),
-            );
-        }
-        if let Some((i, a, b)) = first_diff(&hc.packed, &gc.packed) {
-            return (
-                outs,
-                weights,
-                Some(format!(
-                    "conv{} packed sign word {i}: hardware {a:#018x}, golden {b:#018x}",
-                    li + 1
-                )),
-            );
-        }
-    }
-    if hr.loss.to_bits() != gr.loss.to_bits() {
-        return (
-            outs,
-            weights,
-            Some(format!("loss: hardware {}, golden {}", hr.loss, gr.loss)),
-        );
-    }
-    (outs, weights, None)
-}
-
 /// Where the training batches come from.
 enum Batches {
     Synthetic(Vec<Vec<u32>>, Vec<u16>),
@@ -361,9 +280,10 @@ impl Batches {
     }
 }
 
-/// Run `cfg.steps` steps on both paths, the hardware path's accelerator jobs as transactions on
-/// `device` (fresh: its counters are checked against this run's transactions), comparing after each
-/// step; stops at the first mismatch (the report says where). `progress` is called after each step.
+/// Run `cfg.steps` steps of the integer training path with every accelerator job also sent to
+/// `device` (fresh: its counters are checked against this run's transactions) and compared with the
+/// golden job; stops at the first mismatch (the report says where). `progress` is called after each
+/// step.
 pub fn run(
     cfg: &HilConfig,
     device: Box<dyn StreamDevice>,
@@ -411,12 +331,14 @@ pub fn run(
         fc_hidden: width_ch(qtrain::models::vgg_bc::HIDDEN, cfg.width),
         classes,
         lr: cfg.lr,
+        latent_init: 1.0,
         seed: cfg.seed,
     };
+    let l0 = &icfg.convs[0];
+    let hw0 = l0.h * l0.w;
+    let nchw = |imgs: &[Vec<u32>]| hwc_batch_to_nchw(imgs, l0.c_in, hw0);
     let (calib, _) = batches.get(1, cfg.batch);
-    let mut golden = IntegerTrainer::new(icfg.clone(), &calib)?;
-    let mut hwt = IntegerTrainer::new(icfg, &calib)?;
-    let mut gacc = GoldenAccelerator::new(&cfg.hw.update)?;
+    let mut trainer = IntegerTrainer::new(icfg.clone(), &nchw(&calib))?;
     let mut hacc = HwAccelerator::new(device, &cfg.hw, cfg.corrupt)?;
     let mut report = HilReport {
         net: cfg.net.clone(),
@@ -426,7 +348,7 @@ pub fn run(
         batch: cfg.batch,
         seed: cfg.seed,
         lr: cfg.lr,
-        conv_weights: golden.convs().iter().map(|c| c.w.len()).sum(),
+        conv_weights: trainer.convs().iter().map(|c| c.w.len()).sum(),
         steps: Vec::new(),
         all_match: true,
         first_mismatch: None,
@@ -436,14 +358,24 @@ pub fn run(
     for s in 1..=cfg.steps {
         let (images, labels) = batches.get(s, cfg.batch);
         let ts = Instant::now();
-        let hr = hwt.step(&mut hacc, &images, &labels)?;
+        let r = trainer.step_at(Some(&mut hacc), &nchw(&images), &labels, cfg.lr);
         let wall = ts.elapsed().as_secs_f64();
-        let gr = golden.step(&mut gacc, &images, &labels)?;
-        let (outs, weights, mismatch) = compare_step(cfg.mode, (&hwt, &hr), (&golden, &gr));
+        let (hr, mismatch) = match r {
+            Ok(hr) => (hr, None),
+            Err(SimError::Golden(QtrainError::Mismatch(m))) => (
+                StepRecord {
+                    step: s,
+                    loss: f64::NAN,
+                    ..StepRecord::default()
+                },
+                Some(m),
+            ),
+            Err(e) => return Err(e),
+        };
         let st = HilStep {
             step: s,
             loss: hr.loss,
-            golden_loss: gr.loss,
+            golden_loss: hr.loss,
             errors: hr.errors,
             flipped: hr.flipped,
             changed: hr.changed,
@@ -451,8 +383,8 @@ pub fn run(
             clip_saturations: hr.clip_saturations,
             conv_cycles: hr.conv_cycles,
             update_cycles: hr.update_cycles,
-            outputs_compared: outs,
-            weights_compared: weights,
+            outputs_compared: hr.outputs_compared,
+            weights_compared: hr.weights_compared,
             matched: mismatch.is_none(),
             mismatch: mismatch.clone(),
             wall_seconds: wall,
@@ -461,7 +393,7 @@ pub fn run(
         report.steps.push(st);
         if let Some(m) = mismatch {
             report.all_match = false;
-            report.first_mismatch = Some(format!("step {s}, {m}"));
+            report.first_mismatch = Some(m);
             break;
         }
     }

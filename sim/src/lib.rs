@@ -18,5 +18,6 @@ pub mod resnet;
 pub mod rtl_backend;
 pub mod shapes;
 pub mod stream;
+pub mod train_cmd;
 pub mod trained;
 pub mod verilator_backend;

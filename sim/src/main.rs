@@ -97,6 +97,10 @@ enum SimCmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Train vgg-bc on CIFAR through the accelerator's arithmetic for whole epochs (test error
+    /// through the engine every epoch, checkpoints, --resume; the first --check-steps steps also on
+    /// a cycle-accurate backend).
+    Train(qtrain_sim::train_cmd::TrainArgs),
 }
 
 /// Flags of a simulation run (the default command).
@@ -185,6 +189,7 @@ fn main() {
             layer,
         }) => export(&out, hw.as_deref(), overwrite, layer.as_deref()),
         Some(SimCmd::Bench { layers, hw, json }) => bench(layers, hw.as_deref(), json.as_deref()),
+        Some(SimCmd::Train(a)) => qtrain_sim::train_cmd::run(&a),
         None => run(cli.run),
     };
     if let Err(e) = result {

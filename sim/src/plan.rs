@@ -58,36 +58,14 @@ impl NetPlan {
         match net {
             "vgg-bc" => {
                 // BinaryConnect's VGG (qtrain::models::vgg_bc), the FC layers on the host.
-                use qtrain::models::vgg_bc::{CONVS_PER_STAGE, STAGE_CHANNELS};
-                let chans: Vec<usize> = STAGE_CHANNELS
-                    .iter()
-                    .flat_map(|&c| [c; CONVS_PER_STAGE])
-                    .collect();
-                let mut convs = Vec::new();
-                let (mut c_in, mut hw, mut a_in) = (3usize, 32usize, 8u32);
-                for (i, &c) in chans.iter().enumerate() {
-                    let c_out = width_ch(c, width);
-                    let pool = i % CONVS_PER_STAGE == CONVS_PER_STAGE - 1;
-                    convs.push(PlannedConv {
+                let convs = qtrain::models::vgg_bc::engine_convs(width, act_bits)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, layer)| PlannedConv {
                         name: format!("conv{}", i + 1),
-                        layer: ConvLayer {
-                            c_in,
-                            c_out,
-                            h: hw,
-                            w: hw,
-                            a_in,
-                            a_out: act_bits,
-                            pool,
-                            sh: 0,
-                            images: 1,
-                        },
-                    });
-                    c_in = c_out;
-                    a_in = act_bits;
-                    if pool {
-                        hw /= 2;
-                    }
-                }
+                        layer,
+                    })
+                    .collect();
                 Ok(Self {
                     net: net.into(),
                     convs,

@@ -45,13 +45,18 @@ const BACKENDS: [(&[&str], &str); 3] = [
 /// The top's counters agree with the host's tally of both kinds of transaction: one conv and one
 /// update transaction per layer per step (vgg-bc: 6 conv layers) plus the counters read.
 fn check_counters(v: &serde_json::Value, steps: u64) {
+    check_counters_n(v, steps * 12 + 1, steps);
+}
+
+/// As [`check_counters`] for a run that sent `transactions` transactions in all.
+fn check_counters_n(v: &serde_json::Value, transactions: u64, steps: u64) {
     let c = &v["counters"];
     let n = |k: &str| {
         c[k].as_u64()
             .unwrap_or_else(|| panic!("no counters.{k}: {c}"))
     };
     assert_eq!(n("transactions"), n("host_transactions"), "{c}");
-    assert_eq!(n("transactions"), steps * 12 + 1, "{c}");
+    assert_eq!(n("transactions"), transactions, "{c}");
     assert_eq!(n("errors"), 0, "{c}");
     assert_eq!(n("conv_words_in"), n("host_conv_payload_words"), "{c}");
     assert_eq!(n("conv_words_out"), n("host_words_received"), "{c}");
@@ -63,8 +68,10 @@ fn check_counters(v: &serde_json::Value, steps: u64) {
     );
     // every conv weight's w and u went in (≥ 18,072 lanes of 16 + 8 bits: 4 + 2 words a beat of 16),
     // w_out and q_out came back
-    assert!(n("update_words_in") >= steps * 18_072 * 6 / 16, "{c}");
-    assert!(n("update_words_out") >= steps * 18_072 * 8 / 16, "{c}");
+    if transactions == steps * 12 + 1 {
+        assert!(n("update_words_in") >= steps * 18_072 * 6 / 16, "{c}");
+        assert!(n("update_words_out") >= steps * 18_072 * 8 / 16, "{c}");
+    }
     assert!(n("update_busy_cycles") > 0, "{c}");
 }
 
@@ -188,7 +195,9 @@ fn a_corrupted_update_beat_is_caught() {
         assert_eq!(v["all_match"], false);
         assert_eq!(v["steps"].as_array().unwrap().len(), 1);
         assert_eq!(v["steps"][0]["matched"], false);
-        // the flip happened on the host's side of the stream: the top's counters still agree
-        check_counters(&v, 1);
+        // the flip happened on the host's side of the stream: the top's counters still agree; the
+        // run stopped at the first differing job: step 1's six conv transactions and the updates
+        // of conv1 and conv2, then the counters read
+        check_counters_n(&v, 6 + 2 + 1, 1);
     }
 }

@@ -41,7 +41,7 @@ pub struct BnFloat {
 
 impl Requant {
     /// Requantisation like batch norm on the accumulators `z` (one `[H·W·C_out]` vector per image)
-    /// of a batch: per-channel mean and variance, γ = 1, β = 0, one output unit = 3σ/(2^A − 1). The one
+    /// of a batch: per-channel mean and variance, γ = 1, β = 0, one output unit = `act_step(A)`·σ = 3σ/(2^A − 1). The one
     /// calibration of synthetic and integer-trained layers (the simulator's and the trainer's).
     pub fn calibrate(l: &crate::exact::geometry::ConvLayer, z: &[Vec<i64>]) -> Result<Requant> {
         let n = (z.len() * l.h * l.w) as f64;
@@ -69,7 +69,7 @@ impl Requant {
                 var,
                 eps: 1e-5,
                 z_scale: 1.0,
-                out_scale: 3.0 / ((1u64 << l.a_out) - 1) as f64,
+                out_scale: crate::quant::act_step(l.a_out),
             },
             l.a_out,
         )

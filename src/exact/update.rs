@@ -378,6 +378,23 @@ impl UpdateUnitModel {
         self.lfsrs.iter().map(Lfsr::state).collect()
     }
 
+    /// Restore every lane's LFSR state (a resumed run; one state per lane, each a valid state of
+    /// the unit's LFSR).
+    pub fn set_lane_states(&mut self, states: &[u64]) -> Result<()> {
+        if states.len() != self.lfsrs.len() {
+            return Err(QtrainError::Shape(format!(
+                "{} lane states for a unit of {} lanes",
+                states.len(),
+                self.lfsrs.len()
+            )));
+        }
+        self.lfsrs = states
+            .iter()
+            .map(|&s| Lfsr::with_state(self.p.lfsr, s))
+            .collect::<Result<_>>()?;
+        Ok(())
+    }
+
     /// Process one beat of `lanes` (w, u) pairs (raw values; errors if one is out of its format).
     pub fn beat(&mut self, w: &[i64], u: &[i64]) -> Result<BeatOut> {
         let n = self.p.lanes;

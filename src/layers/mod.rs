@@ -13,6 +13,7 @@ pub mod gradcheck;
 pub mod linear;
 pub mod matmul;
 pub mod max_pool;
+pub mod quant_relu;
 pub mod relu;
 pub mod softmax_cross_entropy;
 
@@ -22,6 +23,7 @@ pub use flatten::Flatten;
 pub use global_avg_pool::GlobalAvgPool;
 pub use linear::Linear;
 pub use max_pool::MaxPool2;
+pub use quant_relu::QuantRelu;
 pub use relu::Relu;
 pub use softmax_cross_entropy::softmax_cross_entropy;
 

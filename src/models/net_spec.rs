@@ -34,6 +34,10 @@ pub struct NetSpec {
     pub width: f64,
     /// Output classes (10 or 100).
     pub classes: usize,
+    /// vgg-bc only: the conv layers' ReLUs clipped and quantised to this many bits, as the engine
+    /// passes activations (`layers::QuantRelu`); none: float activations (the paper's setting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act_bits: Option<u32>,
 }
 
 fn bad(name: &str, msg: &str) -> QtrainError {
@@ -94,6 +98,7 @@ impl NetSpec {
             kind: NetKind::parse(name)?,
             width,
             classes,
+            act_bits: None,
         };
         spec.validate(&Origin::Flag, "")?;
         Ok(spec)
@@ -117,6 +122,16 @@ impl NetSpec {
             self.classes,
             2..=validate::MAX_CLASSES,
         )?;
+        if let Some(a) = self.act_bits {
+            if self.kind != NetKind::VggBc {
+                return Err(origin.invalid(
+                    f("act_bits", "--act-bits"),
+                    a,
+                    "no value: quantised activations are for vgg-bc (the engine's network) only",
+                ));
+            }
+            validate::count(origin, &f("act_bits", "--act-bits"), a as usize, 1..=8)?;
+        }
         match self.kind {
             NetKind::VggBc => {}
             NetKind::ResNet { depth } | NetKind::Wrn { depth, .. } => {
@@ -251,6 +266,7 @@ mod tests {
             kind: NetKind::VggBc,
             width: f64::NAN,
             classes: 10,
+            act_bits: None,
         };
         let e = spec
             .validate(&Origin::file("m/manifest.json"), "net.")

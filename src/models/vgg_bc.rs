@@ -10,7 +10,7 @@ pub const STAGE_CHANNELS: [usize; 3] = [128, 256, 512];
 pub const CONVS_PER_STAGE: usize = 2;
 /// Width of the two hidden fc layers at width 1.
 pub const HIDDEN: usize = 1024;
-use crate::layers::{BatchNorm, Conv2d, Flatten, Layer, Linear, MaxPool2, Real, Relu};
+use crate::layers::{BatchNorm, Conv2d, Flatten, Layer, Linear, MaxPool2, QuantRelu, Real, Relu};
 
 /// The layer list for `spec` (weights zero; [`super::Net::new`] initialises them).
 pub fn build<T: Real + 'static>(spec: &NetSpec) -> Vec<(String, Box<dyn Layer<T>>)> {
@@ -26,7 +26,10 @@ pub fn build<T: Real + 'static>(spec: &NetSpec) -> Vec<(String, Box<dyn Layer<T>
                 Box::new(Conv2d::<T>::new(cin, c, 3, 1, 1)),
             ));
             v.push((format!("bn{i}"), Box::new(BatchNorm::<T>::new(c))));
-            v.push((format!("relu{i}"), Box::new(Relu::<T>::new())));
+            match spec.act_bits {
+                Some(a) => v.push((format!("relu{i}"), Box::new(QuantRelu::<T>::new(a)))),
+                None => v.push((format!("relu{i}"), Box::new(Relu::<T>::new()))),
+            }
             cin = c;
         }
         v.push((format!("pool{}", stage + 1), Box::new(MaxPool2::new())));
@@ -48,6 +51,40 @@ pub fn build<T: Real + 'static>(spec: &NetSpec) -> Vec<(String, Box<dyn Layer<T>
         Box::new(Linear::<T>::new(fin, spec.classes, true)),
     ));
     v
+}
+
+/// The conv layers as the accelerator runs them at `width` (3×3, stride 1, pad 1; the 2×2 max-pool
+/// after each stage's last conv folded into it), 8-bit pixels into the first, `act_bits`-bit
+/// activations between layers: what the simulator's plan, `sim train` and the integer training path
+/// all use.
+pub fn engine_convs(width: f64, act_bits: u32) -> Vec<crate::exact::geometry::ConvLayer> {
+    let mut convs = Vec::new();
+    let (mut c_in, mut hw, mut a_in) = (crate::data::IMAGE_CHANNELS, crate::data::IMAGE_SIDE, 8u32);
+    for (i, c) in STAGE_CHANNELS
+        .iter()
+        .flat_map(|&c| [c; CONVS_PER_STAGE])
+        .enumerate()
+    {
+        let c_out = super::width_channels(c, width);
+        let pool = i % CONVS_PER_STAGE == CONVS_PER_STAGE - 1;
+        convs.push(crate::exact::geometry::ConvLayer {
+            c_in,
+            c_out,
+            h: hw,
+            w: hw,
+            a_in,
+            a_out: act_bits,
+            pool,
+            sh: 0,
+            images: 1,
+        });
+        c_in = c_out;
+        a_in = act_bits;
+        if pool {
+            hw /= 2;
+        }
+    }
+    convs
 }
 
 /// Scalars `build` allocates for `spec` (parameters + BN running statistics), computed without

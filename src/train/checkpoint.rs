@@ -95,6 +95,12 @@ impl Header {
 
 /// Write atomically: `path.tmp`, fsync, rename.
 pub fn save(path: &Path, header: &Header, data: &[&[f32]]) -> Result<()> {
+    save_with(path, header, data)
+}
+
+/// [`save`] with any serialisable header (the integer training path's has its own fields): the
+/// same layout, magic, checksum and atomic write.
+pub fn save_with<H: Serialize>(path: &Path, header: &H, data: &[&[f32]]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let io = |e| QtrainError::io(&tmp, e);
     let json =
@@ -122,6 +128,18 @@ pub fn save(path: &Path, header: &Header, data: &[&[f32]]) -> Result<()> {
 /// Read a checkpoint: its header and the tensors by name. Refuses a damaged file (checksum), a
 /// version-1 file, and a header whose sizes or schedule do not hold (see the module doc).
 pub fn load(path: &Path) -> Result<(Header, NamedTensors)> {
+    load_with(path, |h: &Header| {
+        h.validate(path)?;
+        Ok(h.tensors.clone())
+    })
+}
+
+/// [`load`] with any header type: `check` bounds the header (before anything is allocated from it)
+/// and returns its tensor table.
+pub fn load_with<H: serde::de::DeserializeOwned>(
+    path: &Path,
+    check: impl FnOnce(&H) -> Result<Vec<(String, usize)>>,
+) -> Result<(H, NamedTensors)> {
     let meta = std::fs::metadata(path).map_err(|e| QtrainError::io(path, e))?;
     if !meta.is_file() {
         return Err(QtrainError::bad_data(path, "is not a regular file"));
@@ -152,12 +170,18 @@ pub fn load(path: &Path) -> Result<(Header, NamedTensors)> {
         .and_then(|hl| hl.checked_add(16))
         .filter(|&e| e <= body.len())
         .ok_or_else(|| bad(&format!("header length {hl} exceeds the file")))?;
-    let header: Header =
+    let header: H =
         serde_json::from_slice(&body[16..hend]).map_err(|e| bad(&format!("header: {e}")))?;
-    header.validate(path)?;
+    let tensors = check(&header)?;
+    validate::count(
+        &Origin::file(path),
+        "tensors",
+        tensors.len(),
+        0..=MAX_TENSORS,
+    )?;
     let mut off = hend;
-    let mut out = Vec::with_capacity(header.tensors.len());
-    for (name, n) in &header.tensors {
+    let mut out = Vec::with_capacity(tensors.len());
+    for (name, n) in &tensors {
         let end = n
             .checked_mul(4)
             .and_then(|b| b.checked_add(off))

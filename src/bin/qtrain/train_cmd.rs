@@ -65,6 +65,10 @@ pub struct CommonArgs {
     /// BC forward weights with Qs instead of Qd.
     #[arg(long)]
     bc_stochastic: bool,
+    /// vgg-bc: clip the conv layers' ReLUs at 3 and quantise them to A bits, as the accelerator
+    /// passes activations (the float twin of `sim train --act-bits A`); default float activations.
+    #[arg(long)]
+    act_bits: Option<u32>,
     /// Continue from OUT/checkpoint.bin if present (a run already complete is left as it is).
     #[arg(long, conflicts_with = "overwrite")]
     resume: bool,
@@ -182,8 +186,10 @@ fn config_of(
     c: &CommonArgs,
     classes: usize,
 ) -> anyhow::Result<TrainConfig> {
+    let mut spec = NetSpec::new(net, c.width, classes)?;
+    spec.act_bits = c.act_bits;
     TrainConfig {
-        net: NetSpec::new(net, c.width, classes)?,
+        net: spec,
         method: Method::parse(method)?,
         grid: grid_of(c)?,
         bc_stochastic: c.bc_stochastic,

@@ -1,0 +1,209 @@
+//! `sim train`: a training run on the accelerator a user leaves running for hours — epochs over
+//! CIFAR through the integer training path (`qtrain::train::integer::run`: the engine's arithmetic
+//! for every conv forward and weight update, the host's backward pass, ADAM and learned BN), the
+//! test set evaluated through the engine's arithmetic after every epoch, checkpoints and `--resume`,
+//! and the first `--check-steps` steps sent to a cycle-accurate backend as the top's conv (op 1)
+//! and update (op 2) transactions, every value compared with the golden path's.
+//!
+//! Flags become a validated [`OnchipConfig`] once; the run itself is the library's.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use qtrain::fixed::FixedFormat;
+use qtrain::hw::HwConfig;
+use qtrain::train::integer::run::{self as onchip, Check, OnchipConfig, OnchipOptions};
+use qtrain::validate::Origin;
+
+use crate::hil::HwAccelerator;
+use crate::model_backend::ModelDevice;
+use crate::rtl_backend::{RtlDevice, RtlTarget};
+use crate::stream::{StreamDevice, Traffic};
+use crate::verilator_backend::VerilatorDevice;
+
+/// The device the checked steps run on.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckBackend {
+    /// The bare rust-hdl conv engine and update unit behind the top's transaction-level definition.
+    Rtl,
+    /// The exported Verilog top compiled by Verilator.
+    Verilator,
+    /// The golden top (transaction level; checks the host's framing only).
+    Model,
+}
+
+/// `sim train` flags.
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// Update rule of the conv weights: r, sr or bc (binary grid, on the update unit).
+    #[arg(long)]
+    pub method: String,
+    /// CIFAR directory (holding cifar-10-batches-bin/ or the .bin files).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Output directory (metrics.csv, summary.json, checkpoint.bin).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// vgg-bc width multiplier.
+    #[arg(long, default_value_t = 0.125)]
+    pub width: f64,
+    /// Activation bits between conv layers.
+    #[arg(long, default_value_t = 4)]
+    pub act_bits: u32,
+    /// Total epochs E (TRAIN_SPEC's lr schedule scales with it).
+    #[arg(long, default_value_t = 5)]
+    pub epochs: usize,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 128)]
+    pub batch: usize,
+    /// Base learning rate (ADAM).
+    #[arg(long, default_value_t = 0.01)]
+    pub lr: f64,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Use only the first N training images.
+    #[arg(long)]
+    pub train_limit: Option<usize>,
+    /// BC: the buffer's initial magnitude (±latent_init, sign a fair coin).
+    #[arg(long, default_value_t = 1.0)]
+    pub latent_init: f64,
+    /// Bits of the stored weights / BC buffer `w_r` (the update unit's `w_format`, signed; with
+    /// --w-frac). Default: the hardware configuration's.
+    #[arg(long, requires = "w_frac")]
+    pub w_bits: Option<u32>,
+    /// Fraction bits of `w_format`.
+    #[arg(long, requires = "w_bits")]
+    pub w_frac: Option<u32>,
+    /// Bits of the step `u` (the update unit's `u_format`, signed; with --u-frac).
+    #[arg(long, requires = "u_frac")]
+    pub u_bits: Option<u32>,
+    /// Fraction bits of `u_format`.
+    #[arg(long, requires = "u_bits")]
+    pub u_frac: Option<u32>,
+    /// Hardware configuration (TOML); the built-in default otherwise.
+    #[arg(long)]
+    pub hw: Option<PathBuf>,
+    /// Steps (from the run's first) whose conv and update jobs also go to --backend, every value
+    /// compared with the golden path; 0: none.
+    #[arg(long, default_value_t = 1)]
+    pub check_steps: u64,
+    /// Cycle-accurate device of the checked steps.
+    #[arg(long, value_enum, default_value_t = CheckBackend::Rtl)]
+    pub backend: CheckBackend,
+    /// Continue from OUT/checkpoint.bin (a complete run is left as it is).
+    #[arg(long, conflicts_with = "overwrite")]
+    pub resume: bool,
+    /// Replace a run already in OUT.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Hide the progress bar and the per-epoch lines.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Stop after this many finished epochs (as if killed; for tests of --resume).
+    #[arg(long, hide = true)]
+    pub stop_after_epochs: Option<usize>,
+}
+
+/// The run's configuration from the flags, checked.
+pub fn config(a: &TrainArgs) -> Result<(OnchipConfig, HwConfig)> {
+    let hw = match &a.hw {
+        Some(p) => HwConfig::load(p)?,
+        None => HwConfig::default(),
+    };
+    let mut update = hw.update.clone();
+    if let (Some(b), Some(f)) = (a.w_bits, a.w_frac) {
+        update.w_format = FixedFormat::signed(b, f);
+    }
+    if let (Some(b), Some(f)) = (a.u_bits, a.u_frac) {
+        update.u_format = FixedFormat::signed(b, f);
+    }
+    let cfg = OnchipConfig {
+        width: a.width,
+        act_bits: a.act_bits,
+        method: a.method.to_ascii_lowercase(),
+        update,
+        epochs: a.epochs,
+        batch: a.batch,
+        lr: a.lr,
+        seed: a.seed,
+        train_limit: a.train_limit,
+        latent_init: a.latent_init,
+        data: a.data.display().to_string(),
+    };
+    cfg.validate(&Origin::Flag, "")
+        .context("the training flags")?;
+    let mut hw = hw;
+    hw.update = cfg.update.clone();
+    for (i, l) in qtrain::models::vgg_bc::engine_convs(cfg.width, cfg.act_bits)
+        .iter()
+        .enumerate()
+    {
+        l.validate(&hw.conv)
+            .with_context(|| format!("conv{} does not fit the engine configuration", i + 1))?;
+    }
+    Ok((cfg, hw))
+}
+
+/// `sim train`.
+pub fn run(a: &TrainArgs) -> Result<()> {
+    let (cfg, hw) = config(a)?;
+    let data = qtrain::data::load_cifar(&a.data)?;
+    let opts = OnchipOptions {
+        resume: a.resume,
+        overwrite: a.overwrite,
+        stop_after_epochs: a.stop_after_epochs,
+        quiet: a.quiet,
+    };
+    let mut acc = if a.check_steps > 0 {
+        let device: Box<dyn StreamDevice> = match a.backend {
+            CheckBackend::Rtl => Box::new(RtlDevice::new(
+                &hw,
+                RtlTarget::Engine,
+                Traffic::FULL_SPEED,
+                200_000,
+            )?),
+            CheckBackend::Verilator => Box::new(VerilatorDevice::new(
+                &hw,
+                Traffic::FULL_SPEED,
+                200_000,
+                None,
+            )?),
+            CheckBackend::Model => Box::new(ModelDevice::new(&hw)?),
+        };
+        Some(HwAccelerator::new(device, &hw, None)?)
+    } else {
+        None
+    };
+    let check = acc.as_mut().map(|device| Check {
+        device,
+        steps: a.check_steps,
+    });
+    let s = onchip::run(cfg, &data, &a.out, &opts, check)?;
+    if let Some(acc) = acc.as_mut() {
+        if s.checked_steps > 0 {
+            let c = acc.read_counters()?;
+            eprintln!(
+                "{} checked steps on {}: every conv output, stored weight, sign word and saturation \
+                 count equal to the golden path; top counters {} transactions, {} errors",
+                s.checked_steps,
+                acc.backend(),
+                c.transactions,
+                c.errors
+            );
+        }
+    }
+    println!(
+        "vgg-bc {} on the accelerator: {} of {} epochs, final test error {:.2}%, best {:.2}%, {:.2}% \
+         of {} conv weights off their initial sign; {}",
+        s.config.method,
+        s.epochs_done,
+        s.config.epochs,
+        s.final_test_error,
+        s.best_test_error,
+        100.0 * s.flipped_from_init,
+        s.conv_weights,
+        a.out.join("summary.json").display()
+    );
+    Ok(())
+}
