@@ -201,3 +201,69 @@ fn a_corrupted_update_beat_is_caught() {
         check_counters_n(&v, 6 + 2 + 1, 1);
     }
 }
+
+/// A tiny CIFAR-10 directory (`train` training images, a fifth as many test images) under `dir`.
+fn tiny_cifar(dir: &std::path::Path, train: usize) {
+    use qtrain::data::{write_cifar, CifarKind, CifarSplits, Dataset, IMAGE_BYTES};
+    use rand::{Rng, SeedableRng};
+    let ds = |n: usize, s: u64| {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(s);
+        let labels: Vec<u16> = (0..n).map(|_| rng.gen_range(0..10)).collect();
+        let images = (0..n * IMAGE_BYTES).map(|_| rng.gen::<u8>()).collect();
+        Dataset::new(images, labels, None, 10).unwrap()
+    };
+    let s = CifarSplits {
+        kind: CifarKind::Cifar10,
+        train: ds(train, 1),
+        test: ds(train / 5, 2),
+    };
+    write_cifar(dir, &s).unwrap();
+}
+
+/// `sim train` killed with SIGKILL after its first epoch's checkpoint and resumed ends with the
+/// metrics of an uninterrupted run (every column but the wall-clock ones), and its first step was
+/// checked on the device in both.
+#[test]
+fn sim_train_killed_and_resumed_is_the_uninterrupted_run() {
+    let root = tmp("train-kill");
+    let _ = std::fs::remove_dir_all(&root);
+    tiny_cifar(&root.join("data"), 800);
+    let args = |out: &std::path::Path| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sim"));
+        c.args(["train", "--method", "sr", "--width", "0.03125", "--act-bits", "2"])
+            .args(["--epochs", "6", "--batch", "8", "--check-steps", "1"])
+            .args(["--backend", "model", "--quiet", "--data"])
+            .arg(root.join("data"))
+            .arg("--out")
+            .arg(out);
+        c
+    };
+    let (a, b) = (root.join("a"), root.join("b"));
+    let out = args(&a).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut child = args(&b).spawn().unwrap();
+    let metrics = b.join("metrics.csv");
+    let t0 = std::time::Instant::now();
+    while std::fs::read_to_string(&metrics).map_or(0, |s| s.lines().count()) < 2 {
+        assert!(t0.elapsed().as_secs() < 600, "no epoch finished");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let cut = std::fs::read_to_string(&metrics).unwrap().lines().count() - 1;
+    assert!(cut < 6, "the run finished before the kill ({cut} epochs)");
+    let out = args(&b).arg("--resume").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cols = |d: &std::path::Path| -> Vec<String> {
+        std::fs::read_to_string(d.join("metrics.csv"))
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').take(10).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    let (ma, mb) = (cols(&a), cols(&b));
+    assert_eq!(ma.len(), 7);
+    assert_eq!(ma, mb, "killed after epoch {cut} and resumed");
+    // the first step was checked on the device (column 10: checked_steps)
+    assert!(ma[1].ends_with(",1"), "{}", ma[1]);
+}

@@ -71,3 +71,59 @@ pub fn bench(spec: NetSpec, method: Method, batch: usize, steps: usize) -> Bench
         cpu_seconds,
     }
 }
+
+/// The integer training path's name of `mode` in the benchmark's method list (`accel-sr`, …).
+pub fn accel_method(s: &str) -> Option<crate::exact::update::UpdateMode> {
+    s.strip_prefix("accel-")
+        .and_then(super::integer::run::parse_method)
+}
+
+/// Time `steps` steps of the integer training path — the engine's arithmetic for every conv forward
+/// and weight update, the host's backward, ADAM and learned BN: what `sim train` runs — on vgg-bc at
+/// `width` with `act_bits`-bit activations, on a fixed synthetic batch of raw-pixel codes.
+pub fn bench_integer(
+    width: f64,
+    act_bits: u32,
+    mode: crate::exact::update::UpdateMode,
+    batch: usize,
+    steps: usize,
+) -> crate::error::Result<BenchResult> {
+    use super::integer::{IntegerConfig, IntegerTrainer};
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let x: Vec<f32> = (0..batch * 3 * 32 * 32)
+        .map(|_| rng.gen_range(0..256u32) as f32)
+        .collect();
+    let labels: Vec<u16> = (0..batch).map(|_| rng.gen_range(0..10)).collect();
+    let cfg = IntegerConfig {
+        convs: crate::models::vgg_bc::engine_convs(width, act_bits),
+        mode,
+        update: crate::hw::UpdateParams::default(),
+        fc_hidden: crate::models::width_channels(crate::models::vgg_bc::HIDDEN, width),
+        classes: 10,
+        lr: 0.01,
+        latent_init: 1.0,
+        seed: 0,
+    };
+    let mut t = IntegerTrainer::new(cfg, &x)?;
+    t.step(&x, &labels)?;
+    let cpu0 = process_cpu_seconds();
+    let t0 = Instant::now();
+    for _ in 0..steps {
+        t.step(&x, &labels)?;
+    }
+    let seconds = t0.elapsed().as_secs_f64();
+    let cpu_seconds = process_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
+    let name = match mode {
+        crate::exact::update::UpdateMode::R => "accel-r",
+        crate::exact::update::UpdateMode::Sr => "accel-sr",
+        crate::exact::update::UpdateMode::Bc => "accel-bc",
+    };
+    Ok(BenchResult {
+        method: format!("{name}/A{act_bits}"),
+        batch,
+        steps,
+        seconds,
+        images_per_second: (batch * steps) as f64 / seconds,
+        cpu_seconds,
+    })
+}

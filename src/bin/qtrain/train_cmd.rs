@@ -124,9 +124,15 @@ pub struct BenchArgs {
     /// Timed steps per method (after one warm-up step).
     #[arg(long, default_value_t = 10)]
     steps: usize,
-    /// Comma-separated methods.
+    /// Comma-separated methods: the float path's (adam, bc-adam, …) and the integer training
+    /// path's, which `sim train` runs on the accelerator's arithmetic (accel-r, accel-sr, accel-bc;
+    /// vgg-bc only), side by side in one run.
     #[arg(long, default_value = "adam,bc-adam")]
     methods: String,
+    /// Activation bits: of the accel-* methods (default 4), and of the float methods' conv ReLUs
+    /// when given (the float twin; default float activations).
+    #[arg(long)]
+    act_bits: Option<u32>,
 }
 
 /// `qtrain export` flags.
@@ -271,7 +277,9 @@ impl TrainCommands {
                 Ok(())
             }
             TrainCommands::Bench(a) => {
-                let spec = NetSpec::new(&a.net, a.width, 10)?;
+                let mut spec = NetSpec::new(&a.net, a.width, 10)?;
+                spec.act_bits = a.act_bits;
+                spec.validate(&Origin::Flag, "")?;
                 validate::count(
                     &Origin::Flag,
                     "--batch",
@@ -282,8 +290,15 @@ impl TrainCommands {
                 let methods = a
                     .methods
                     .split(',')
-                    .map(|m| Method::parse(m.trim()))
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .map(|m| {
+                        let m = m.trim();
+                        match train::bench::accel_method(m) {
+                            Some(u) if a.net == "vgg-bc" => Ok(Err(u)),
+                            Some(_) => anyhow::bail!("--methods {m}: the integer training path is vgg-bc only"),
+                            None => Ok(Ok(Method::parse(m)?)),
+                        }
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
                 println!(
                     "qtrain bench: {} width {} batch {}, {} timed steps after 1 warm-up, {} rayon threads",
                     spec.kind.name(),
@@ -293,7 +308,16 @@ impl TrainCommands {
                     rayon::current_num_threads()
                 );
                 for m in methods {
-                    let r = train::bench::bench(spec, m, a.batch, a.steps);
+                    let r = match m {
+                        Ok(m) => train::bench::bench(spec, m, a.batch, a.steps),
+                        Err(u) => train::bench::bench_integer(
+                            a.width,
+                            a.act_bits.unwrap_or(4),
+                            u,
+                            a.batch,
+                            a.steps,
+                        )?,
+                    };
                     let cpu = r.cpu_seconds.map_or(String::new(), |c| {
                         format!(
                             ", {c:.2} CPU-s, {:.1} images/CPU-s",
@@ -301,7 +325,7 @@ impl TrainCommands {
                         )
                     });
                     println!(
-                        "{:8} {:8.1} images/s ({:.2} s wall{cpu})",
+                        "{:12} {:8.1} images/s ({:.2} s wall{cpu})",
                         r.method, r.images_per_second, r.seconds
                     );
                 }
