@@ -183,6 +183,16 @@ pub fn binary_qs_raw(w: i64, frac_bits: u32, draw: u64, r: u32) -> i64 {
     }
 }
 
+/// Where the activations the engine passes between layers clip, in BN units: a ReLU clipped at 3
+/// (three standard deviations of a freshly normalised channel), quantised to A bits.
+pub const ACT_CLIP: f64 = 3.0;
+
+/// The value of one step of an A-bit activation code, `ACT_CLIP / (2^A − 1)`: the engine's output
+/// unit (`exact::requant`), the integer training path's and the float twin's (`layers::QuantRelu`).
+pub fn act_step(bits: u32) -> f64 {
+    ACT_CLIP / ((1u64 << bits) - 1) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,14 +317,4 @@ mod tests {
             assert!(exact >= ups as f64 / (1u64 << r) as f64);
         }
     }
-}
-
-/// Where the activations the engine passes between layers clip, in BN units: a ReLU clipped at 3
-/// (three standard deviations of a freshly normalised channel), quantised to A bits.
-pub const ACT_CLIP: f64 = 3.0;
-
-/// The value of one step of an A-bit activation code, `ACT_CLIP / (2^A − 1)`: the engine's output
-/// unit (`exact::requant`), the integer training path's and the float twin's (`layers::QuantRelu`).
-pub fn act_step(bits: u32) -> f64 {
-    ACT_CLIP / ((1u64 << bits) - 1) as f64
 }

@@ -230,17 +230,29 @@ fn sim_train_killed_and_resumed_is_the_uninterrupted_run() {
     tiny_cifar(&root.join("data"), 800);
     let args = |out: &std::path::Path| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_sim"));
-        c.args(["train", "--method", "sr", "--width", "0.03125", "--act-bits", "2"])
-            .args(["--epochs", "6", "--batch", "8", "--check-steps", "1"])
-            .args(["--backend", "model", "--quiet", "--data"])
-            .arg(root.join("data"))
-            .arg("--out")
-            .arg(out);
+        c.args([
+            "train",
+            "--method",
+            "sr",
+            "--width",
+            "0.03125",
+            "--act-bits",
+            "2",
+        ])
+        .args(["--epochs", "6", "--batch", "8", "--check-steps", "1"])
+        .args(["--backend", "model", "--quiet", "--data"])
+        .arg(root.join("data"))
+        .arg("--out")
+        .arg(out);
         c
     };
     let (a, b) = (root.join("a"), root.join("b"));
     let out = args(&a).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut child = args(&b).spawn().unwrap();
     let metrics = b.join("metrics.csv");
     let t0 = std::time::Instant::now();
@@ -253,7 +265,11 @@ fn sim_train_killed_and_resumed_is_the_uninterrupted_run() {
     let cut = std::fs::read_to_string(&metrics).unwrap().lines().count() - 1;
     assert!(cut < 6, "the run finished before the kill ({cut} epochs)");
     let out = args(&b).arg("--resume").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cols = |d: &std::path::Path| -> Vec<String> {
         std::fs::read_to_string(d.join("metrics.csv"))
             .unwrap()

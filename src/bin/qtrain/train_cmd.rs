@@ -294,7 +294,9 @@ impl TrainCommands {
                         let m = m.trim();
                         match train::bench::accel_method(m) {
                             Some(u) if a.net == "vgg-bc" => Ok(Err(u)),
-                            Some(_) => anyhow::bail!("--methods {m}: the integer training path is vgg-bc only"),
+                            Some(_) => anyhow::bail!(
+                                "--methods {m}: the integer training path is vgg-bc only"
+                            ),
                             None => Ok(Ok(Method::parse(m)?)),
                         }
                     })

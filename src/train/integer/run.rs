@@ -75,6 +75,7 @@ impl OnchipConfig {
         if parse_method(&self.method).is_none() {
             return Err(origin.invalid(f("method", "--method"), &self.method, "r, sr or bc"));
         }
+        self.update.validate_at(origin)?;
         validate::positive(origin, &f("width", "--width"), self.width, 0.0, 4.0)?;
         validate::count(
             origin,
@@ -112,7 +113,7 @@ impl OnchipConfig {
                 MIN_BATCH..=usize::MAX,
             )?;
         }
-        self.update.validate()
+        Ok(())
     }
 
     /// The trainer's configuration for `classes` classes.
