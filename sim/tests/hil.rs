@@ -283,3 +283,31 @@ fn sim_train_killed_and_resumed_is_the_uninterrupted_run() {
     // the first step was checked on the device (column 10: checked_steps)
     assert!(ma[1].ends_with(",1"), "{}", ma[1]);
 }
+
+/// `sim train`'s first steps go to the default cycle-accurate backend (the rust-hdl engine and
+/// update unit) as the top's transactions, every job compared; the counters read at the end agree.
+#[test]
+fn sim_train_checks_its_first_steps_on_rtl() {
+    let root = tmp("train-rtl");
+    let _ = std::fs::remove_dir_all(&root);
+    tiny_cifar(&root.join("data"), 40);
+    let out = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args([
+            "train", "--method", "bc", "--width", "0.0625", "--epochs", "1",
+        ])
+        .args(["--batch", "4", "--check-steps", "2", "--quiet", "--data"])
+        .arg(root.join("data"))
+        .arg("--out")
+        .arg(root.join("run"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("2 checked steps on rtl-engine") && err.contains(", 0 errors"),
+        "{err}"
+    );
+    let m = std::fs::read_to_string(root.join("run/metrics.csv")).unwrap();
+    let row: Vec<&str> = m.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(row[9], "2", "{m}");
+}

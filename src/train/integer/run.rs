@@ -241,11 +241,6 @@ pub fn codes_batch(ds: &Dataset, idx: &[usize], augs: Option<&[Augment]>) -> Vec
     x
 }
 
-fn initial_packed(cfg: &IntegerConfig, calib: &[f32]) -> Result<Vec<Vec<u64>>> {
-    let t = IntegerTrainer::new(cfg.clone(), calib)?;
-    Ok(t.convs().iter().map(|c| c.packed.clone()).collect())
-}
-
 fn flipped_fraction(t: &IntegerTrainer, init: &[Vec<u64>]) -> f64 {
     let (mut flips, mut n) = (0u64, 0usize);
     for (c, p0) in t.convs().iter().zip(init) {
@@ -351,8 +346,9 @@ pub fn run<D: Accelerator>(
     let order0 = input::epoch_order(train.len(), config.seed, 0);
     let augs0 = input::epoch_augments(train.len(), config.seed, 0);
     let calib = codes_batch(&train, &order0[..config.batch], Some(&augs0));
-    let mut t = IntegerTrainer::new(icfg.clone(), &calib)?;
-    let init = initial_packed(&icfg, &calib)?;
+    let mut t = IntegerTrainer::new(icfg, &calib)?;
+    // the seeded initial signs (a resumed run's are checked against the checkpoint's digest)
+    let init: Vec<Vec<u64>> = t.convs().iter().map(|c| c.packed.clone()).collect();
     let mut history: Vec<OnchipEpoch> = Vec::new();
     let mut done = 0;
     if resuming {

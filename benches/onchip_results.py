@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Collect the on-accelerator training runs (`sim train`) and their float twins (`qtrain train
+--act-bits`) into results/: a CSV (method, hardware and float test error, sign flips, formats), a
+Markdown table and an SVG plot of test error against the latent / step format bits.
+
+Usage: benches/onchip_results.py RUNS_DIR OUT_PREFIX
+  RUNS_DIR holds hw-{r,sr,bc}, fl-{r,sr,bc} and the study runs hw-bc-w{8,10,12}, hw-{bc,sr}-u{6,10}
+  (target/onchip-runs/go.sh and study.sh make them); OUT_PREFIX e.g. results/onchip-vgg-bc-w0.125.
+Only runs whose summary.json says complete are used; the others are listed as missing.
+"""
+import csv
+import json
+import os
+import sys
+
+
+def summary(d):
+    p = os.path.join(d, "summary.json")
+    if not os.path.exists(p):
+        return None
+    s = json.load(open(p))
+    return s if s.get("complete") else None
+
+
+def metrics(d):
+    with open(os.path.join(d, "metrics.csv")) as f:
+        return list(csv.DictReader(f))
+
+
+def fmt(f):
+    return f"Q{f['total_bits']}.{f['frac_bits']}"
+
+
+def svg_plot(path, series, xlabel, ylabel, title):
+    """Minimal SVG line plot: series = [(label, [(x, y)], colour)]."""
+    w, h, l, r, t, b = 640, 400, 60, 170, 40, 50
+    xs = [x for _, pts, _ in series for x, _ in pts]
+    ys = [y for _, pts, _ in series for _, y in pts]
+    x0, x1 = min(xs) - 1, max(xs) + 1
+    y0, y1 = min(ys) - 2, max(ys) + 2
+    X = lambda x: l + (x - x0) / (x1 - x0) * (w - l - r)
+    Y = lambda y: h - b - (y - y0) / (y1 - y0) * (h - t - b)
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
+         f'<rect width="{w}" height="{h}" fill="white"/>',
+         f'<text x="{w/2 - 80}" y="20" font-size="14">{title}</text>',
+         f'<line x1="{l}" y1="{h-b}" x2="{w-r}" y2="{h-b}" stroke="black"/>',
+         f'<line x1="{l}" y1="{t}" x2="{l}" y2="{h-b}" stroke="black"/>',
+         f'<text x="{(l + w - r)/2 - 60}" y="{h-12}">{xlabel}</text>',
+         f'<text x="14" y="{(t + h - b)/2}" transform="rotate(-90 14 {(t + h - b)/2})">{ylabel}</text>']
+    for xv in sorted(set(xs)):
+        o.append(f'<text x="{X(xv)-6}" y="{h-b+16}">{xv:g}</text>')
+    step = 2 if y1 - y0 < 20 else 5
+    yv = int(y0) // step * step
+    while yv <= y1:
+        if yv >= y0:
+            o.append(f'<text x="{l-30}" y="{Y(yv)+4}">{yv}</text>')
+            o.append(f'<line x1="{l}" y1="{Y(yv)}" x2="{w-r}" y2="{Y(yv)}" stroke="#ddd"/>')
+        yv += step
+    for i, (label, pts, col) in enumerate(series):
+        pts = sorted(pts)
+        if len(pts) > 1:
+            d = " ".join(f"{X(x):.1f},{Y(y):.1f}" for x, y in pts)
+            o.append(f'<polyline points="{d}" fill="none" stroke="{col}" stroke-width="2"/>')
+        for x, y in pts:
+            o.append(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="4" fill="{col}"/>')
+        o.append(f'<rect x="{w-r+10}" y="{t+20*i}" width="12" height="12" fill="{col}"/>')
+        o.append(f'<text x="{w-r+28}" y="{t+20*i+11}">{label}</text>')
+    o.append("</svg>")
+    open(path, "w").write("\n".join(o) + "\n")
+
+
+def main():
+    runs, out = sys.argv[1], sys.argv[2]
+    rows, missing = [], []
+    main_runs = [("r", "hw-r", "fl-r"), ("sr", "hw-sr", "fl-sr"), ("bc", "hw-bc", "fl-bc")]
+    for m, hw, fl in main_runs:
+        sh, sf = summary(os.path.join(runs, hw)), summary(os.path.join(runs, fl))
+        if sh is None:
+            missing.append(hw)
+            continue
+        u = sh["config"]["update"]
+        rows.append({
+            "run": hw, "method": m, "w_format": fmt(u["w_format"]), "u_format": fmt(u["u_format"]),
+            "epochs": sh["config"]["epochs"], "train_images": sh["train_images"],
+            "hardware_test_error": round(sh["final_test_error"], 2),
+            "float_twin_test_error": round(sf["final_test_error"], 2) if sf else "",
+            "flipped_from_init": round(sh["flipped_from_init"], 5),
+            "checked_steps": sh["checked_steps"],
+            "hardware_seconds": round(sh["seconds"], 1),
+        })
+        if sf is None:
+            missing.append(fl)
+    study = ["hw-bc-w8", "hw-bc-w10", "hw-bc-w12", "hw-bc-u6", "hw-bc-u10", "hw-sr-u6", "hw-sr-u10"]
+    for name in study:
+        s = summary(os.path.join(runs, name))
+        if s is None:
+            missing.append(name)
+            continue
+        u = s["config"]["update"]
+        rows.append({
+            "run": name, "method": s["config"]["method"], "w_format": fmt(u["w_format"]),
+            "u_format": fmt(u["u_format"]), "epochs": s["config"]["epochs"],
+            "train_images": s["train_images"],
+            "hardware_test_error": round(s["final_test_error"], 2), "float_twin_test_error": "",
+            "flipped_from_init": round(s["flipped_from_init"], 5),
+            "checked_steps": s["checked_steps"], "hardware_seconds": round(s["seconds"], 1),
+        })
+    with open(out + ".csv", "w", newline="") as f:
+        wr = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        wr.writeheader()
+        wr.writerows(rows)
+    with open(out + ".md", "w") as f:
+        f.write("| run | method | w_format | u_format | hardware test error % | float twin (A-bit) % | conv weights off initial sign | checked steps |\n")
+        f.write("|---|---|---|---|---|---|---|---|\n")
+        for r in rows:
+            f.write(f"| {r['run']} | {r['method']} | {r['w_format']} | {r['u_format']} | {r['hardware_test_error']} | "
+                    f"{r['float_twin_test_error']} | {100*r['flipped_from_init']:.2f} % | {r['checked_steps']} |\n")
+        if missing:
+            f.write(f"\nmissing (not complete): {', '.join(missing)}\n")
+    by = {r["run"]: r for r in rows}
+    series = []
+    wpts = [(int(by[n]["w_format"][1:].split(".")[0]), by[n]["hardware_test_error"])
+            for n in ["hw-bc-w8", "hw-bc-w10", "hw-bc-w12", "hw-bc"] if n in by]
+    if wpts:
+        series.append(("BC, w_r bits", wpts, "#1f77b4"))
+    upts = [(int(by[n]["u_format"][1:].split(".")[0]), by[n]["hardware_test_error"])
+            for n in ["hw-bc-u6", "hw-bc", "hw-bc-u10"] if n in by]
+    if upts:
+        series.append(("BC, u bits", upts, "#2ca02c"))
+    spts = [(int(by[n]["u_format"][1:].split(".")[0]), by[n]["hardware_test_error"])
+            for n in ["hw-sr-u6", "hw-sr", "hw-sr-u10"] if n in by]
+    if spts:
+        series.append(("SR, u bits", spts, "#d62728"))
+    for n, label, col in [("hw-r", "R floor", "#7f7f7f")]:
+        if n in by:
+            xs = sorted({x for _, p, _ in series for x, _ in p}) or [8, 16]
+            series.append((label, [(x, by[n]["hardware_test_error"]) for x in (xs[0], xs[-1])], col))
+    if "hw-bc" in by and by["hw-bc"]["float_twin_test_error"] != "":
+        xs = sorted({x for _, p, _ in series for x, _ in p})
+        series.append(("BC float twin", [(x, by["hw-bc"]["float_twin_test_error"]) for x in (xs[0], xs[-1])], "#9467bd"))
+    if series:
+        svg_plot(out + "-bits.svg", series, "bits of the format", "test error %",
+                 "vgg-bc w0.125 on the accelerator: test error vs bits")
+    print(open(out + ".md").read())
+
+
+if __name__ == "__main__":
+    main()
