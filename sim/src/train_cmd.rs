@@ -157,12 +157,17 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     };
     let mut acc = if a.check_steps > 0 {
         let device: Box<dyn StreamDevice> = match a.backend {
-            CheckBackend::Rtl => Box::new(RtlDevice::new(
-                &hw,
-                RtlTarget::Engine,
-                Traffic::FULL_SPEED,
-                200_000,
-            )?),
+            CheckBackend::Rtl => {
+                // training sends update transactions: the rtl update unit's shape must match too
+                crate::shapes::check(&hw, &Origin::Flag, crate::shapes::Use::RtlTop)
+                    .context("--check-steps on --backend rtl")?;
+                Box::new(RtlDevice::new(
+                    &hw,
+                    RtlTarget::Engine,
+                    Traffic::FULL_SPEED,
+                    200_000,
+                )?)
+            }
             CheckBackend::Verilator => Box::new(VerilatorDevice::new(
                 &hw,
                 Traffic::FULL_SPEED,

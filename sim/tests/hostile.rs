@@ -967,9 +967,118 @@ fn output_cases() -> Vec<Case> {
     ]
 }
 
+/// `sim train` (a tiny CIFAR set in `{d}/data`: 20 training images; every case fails before the
+/// first step).
+fn train_cases() -> Vec<Case> {
+    let base = [
+        "train", "--data", "{d}/data", "--out", "{d}/run", "--width", W, "--batch", "4",
+    ];
+    let t = move |name: &str, extra: &[&str], has: &[&str]| {
+        let mut a = base.to_vec();
+        a.extend(extra);
+        Case::err(format!("train-{name}"), &a, has)
+            .with(|d| cifar(&d.join("data"), CifarKind::Cifar10, 4))
+    };
+    let with_run = |f: fn(&Path)| {
+        move |d: &Path| {
+            cifar(&d.join("data"), CifarKind::Cifar10, 4);
+            f(d)
+        }
+    };
+    vec![
+        t(
+            "method",
+            &["--method", "xr"],
+            &["--method xr", "r, sr or bc"],
+        ),
+        t(
+            "act-bits-0",
+            &["--method", "sr", "--act-bits", "0"],
+            &["--act-bits 0", "1..=8"],
+        ),
+        t(
+            "latent-nan",
+            &["--method", "bc", "--latent-init", "nan"],
+            &["--latent-init NaN"],
+        ),
+        t(
+            "latent-beyond",
+            &["--method", "bc", "--latent-init", "2.5"],
+            &["--latent-init 2.5"],
+        ),
+        Case::usage(
+            "train-w-bits-alone",
+            &[
+                "train", "--data", "{d}", "--out", "{d}/run", "--method", "bc", "--w-bits", "8",
+            ],
+            &["--w-frac"],
+        ),
+        t(
+            "w-cannot-hold-one",
+            &["--method", "bc", "--w-bits", "8", "--w-frac", "7"],
+            &["w_format"],
+        ),
+        t(
+            "epochs-0",
+            &["--method", "sr", "--epochs", "0"],
+            &["--epochs 0"],
+        ),
+        Case::err(
+            "train-batch-beyond-data",
+            &[
+                "train", "--data", "{d}/data", "--out", "{d}/run", "--method", "sr", "--batch",
+                "64",
+            ],
+            &["--batch 64", "20 training"],
+        )
+        .with(|d| cifar(&d.join("data"), CifarKind::Cifar10, 4)),
+        t(
+            "rtl-other-update-unit",
+            &[
+                "--method",
+                "bc",
+                "--w-bits",
+                "12",
+                "--w-frac",
+                "10",
+                "--check-steps",
+                "1",
+            ],
+            &["update"],
+        ),
+        t(
+            "resume-garbage",
+            &["--method", "sr", "--resume"],
+            &["{d}/run/checkpoint.bin", "magic"],
+        )
+        .with(with_run(|d| {
+            write(&d.join("run/checkpoint.bin"), "not a checkpoint, really")
+        })),
+        t(
+            "resume-metrics-only",
+            &["--method", "sr", "--resume"],
+            &["{d}/run", "no checkpoint.bin"],
+        )
+        .with(with_run(|d| write(&d.join("run/metrics.csv"), "epoch\n"))),
+        t(
+            "out-is-file",
+            &["--method", "sr"],
+            &["{d}/run", "not a directory"],
+        )
+        .with(with_run(|d| write(&d.join("run"), "x"))),
+        t(
+            "fresh-over-a-run",
+            &["--method", "sr", "--check-steps", "0"],
+            &["{d}/run", "--resume"],
+        )
+        .with(with_run(|d| write(&d.join("run/metrics.csv"), "epoch\n"))),
+    ]
+}
+
 #[test]
 fn sim_hostile_corpus() {
     let mut cases = hw_cases();
+    cases.extend(train_cases());
     cases.extend(flag_cases());
     cases.extend(model_and_data_cases());
     cases.extend(output_cases());
@@ -983,6 +1092,7 @@ fn sim_hostile_corpus() {
 #[ignore]
 fn show_messages() {
     let mut cases = hw_cases();
+    cases.extend(train_cases());
     cases.extend(flag_cases());
     cases.extend(model_and_data_cases());
     cases.extend(output_cases());

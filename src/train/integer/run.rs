@@ -315,15 +315,21 @@ pub fn run<D: Accelerator>(
         train.truncate(n);
     }
     if train.len() < config.batch.max(MIN_BATCH) {
-        return Err(QtrainError::Config {
-            field: "train-limit".into(),
-            msg: format!(
-                "need at least one batch ({}) of training images, have {}",
+        return Err(Origin::Flag
+            .invalid(
+                "--batch",
                 config.batch,
-                train.len()
-            ),
-        }
-        .into());
+                format!(
+                    "at most the {} training images{} (an epoch is whole batches)",
+                    train.len(),
+                    if config.train_limit.is_some() {
+                        " that --train-limit leaves"
+                    } else {
+                        " of --data"
+                    }
+                ),
+            )
+            .into());
     }
     if std::fs::symlink_metadata(out).is_ok_and(|m| !m.is_dir()) {
         return Err(QtrainError::bad_data(
