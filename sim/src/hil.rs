@@ -332,6 +332,7 @@ pub fn run(
         classes,
         lr: cfg.lr,
         latent_init: 1.0,
+        bc_latent: Default::default(),
         seed: cfg.seed,
     };
     let l0 = &icfg.convs[0];

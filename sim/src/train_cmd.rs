@@ -68,6 +68,13 @@ pub struct TrainArgs {
     /// BC: the buffer's initial magnitude (±latent_init, sign a fair coin).
     #[arg(long, default_value_t = 1.0)]
     pub latent_init: f64,
+    /// BC: start the buffer uniform in ±latent_init (the original BinaryConnect code).
+    #[arg(long)]
+    pub bc_uniform_init: bool,
+    /// BC: scale each conv layer's latent step by 1/H_Glorot = 1/sqrt(1.5/(9·C_in + 9·C_out)) before
+    /// it is quantised to u_format (the original BinaryConnect code).
+    #[arg(long)]
+    pub bc_glorot_lr: bool,
     /// Bits of the stored weights / BC buffer `w_r` (the update unit's `w_format`, signed; with
     /// --w-frac). Default: the hardware configuration's.
     #[arg(long, requires = "w_frac")]
@@ -129,6 +136,10 @@ pub fn config(a: &TrainArgs) -> Result<(OnchipConfig, HwConfig)> {
         seed: a.seed,
         train_limit: a.train_limit,
         latent_init: a.latent_init,
+        bc_latent: qtrain::optim::BcLatent {
+            uniform: a.bc_uniform_init,
+            glorot_lr: a.bc_glorot_lr,
+        },
         data: a.data.display().to_string(),
     };
     cfg.validate(&Origin::Flag, "")

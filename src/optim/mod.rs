@@ -2,11 +2,13 @@
 //! how it is applied to the convolution weights: full precision, R (eq. 4), SR (eq. 6) or BC (eq. 7).
 
 pub mod adam;
+pub mod bc_latent;
 pub mod method;
 pub mod optimizer;
 pub mod sgd;
 
 pub use adam::Adam;
+pub use bc_latent::BcLatent;
 pub use method::{Base, Method, Quant};
 pub use optimizer::Optimizer;
 pub use sgd::sgd_step;

@@ -12,7 +12,7 @@ use ndarray::ArrayD;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Adam, Base, Method, Quant};
+use super::{Adam, Base, BcLatent, Method, Quant};
 use crate::layers::{Param, ParamKind};
 use crate::quant::Grid;
 
@@ -30,6 +30,8 @@ pub struct Optimizer {
     pub adam: Vec<Adam>,
     /// BC's full-precision buffers `w_r`, one per conv weight (`None` for other parameters).
     pub latent: Vec<Option<Vec<f32>>>,
+    /// Per parameter: the scale of BC's latent step (1 unless [`BcLatent::glorot_lr`]).
+    pub lr_scale: Vec<f32>,
     rng: ChaCha8Rng,
     u: Vec<f32>,
 }
@@ -41,7 +43,9 @@ impl Optimizer {
     pub fn new(method: Method, grid: Grid, latent_init: f32, params: Vec<Param<'_, f32>>) -> Self {
         let mut adam = Vec::new();
         let mut latent = Vec::new();
+        let mut lr_scale = Vec::new();
         for p in params {
+            lr_scale.push(1.0);
             if method.base == Base::Adam {
                 adam.push(Adam::new(p.value.len()));
             }
@@ -70,8 +74,40 @@ impl Optimizer {
             t: 0,
             adam,
             latent,
+            lr_scale,
             rng: ChaCha8Rng::seed_from_u64(0),
             u: Vec::new(),
+        }
+    }
+
+    /// Apply BC's latent options (`bc_latent`) to a fresh optimizer: with `uniform`, every buffer
+    /// value keeps its sign and takes a magnitude `latent_init·(1 − r)` (r uniform from `rng`, in
+    /// parameter order, element order); with `glorot_lr`, each conv weight's latent step scale is
+    /// `1/H_Glorot` of its shape `(C_out, C_in, k, k)`. No-op for methods other than BC.
+    pub fn apply_bc_latent(
+        &mut self,
+        bc: BcLatent,
+        latent_init: f32,
+        params: Vec<Param<'_, f32>>,
+        rng: &mut ChaCha8Rng,
+    ) {
+        if self.method.quant != Quant::Bc {
+            return;
+        }
+        for (i, p) in params.into_iter().enumerate() {
+            let Some(wr) = self.latent[i].as_mut() else {
+                continue;
+            };
+            if bc.uniform {
+                for r in wr.iter_mut() {
+                    let m = bc.magnitude(latent_init as f64, rng.gen::<f64>()) as f32;
+                    *r = if *r >= 0.0 { m } else { -m };
+                }
+            }
+            let sh = p.value.shape();
+            if sh.len() == 4 {
+                self.lr_scale[i] = bc.lr_scale(sh[1], sh[0], sh[2]);
+            }
         }
     }
 
@@ -115,8 +151,9 @@ impl Optimizer {
                     let wr = self.latent[i]
                         .as_mut()
                         .expect("BC keeps a buffer per conv weight");
+                    let scale = self.lr_scale[i];
                     for ((w, r), u) in w.iter_mut().zip(wr.iter_mut()).zip(u) {
-                        *r = self.grid.clip(*r - u);
+                        *r = self.grid.clip(*r - scale * u);
                         *w = if self.bc_stochastic {
                             self.grid.qs_with(*r, self.rng.gen::<f32>())
                         } else {

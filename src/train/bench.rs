@@ -102,6 +102,7 @@ pub fn bench_integer(
         classes: 10,
         lr: 0.01,
         latent_init: 1.0,
+        bc_latent: Default::default(),
         seed: 0,
     };
     let mut t = IntegerTrainer::new(cfg, &x)?;

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::models::NetSpec;
-use crate::optim::Method;
+use crate::optim::{BcLatent, Method};
 use crate::quant::Grid;
 use crate::validate::{self, Origin};
 
@@ -31,6 +31,10 @@ pub struct TrainConfig {
     pub train_limit: Option<usize>,
     /// Scale of the initial conv weights / BC buffer.
     pub latent_init: f32,
+    /// BC's latent buffer as the original code ran it (uniform start, Glorot step scale); both off
+    /// by default (absent in files written before the option).
+    #[serde(default, skip_serializing_if = "BcLatent::is_literal")]
+    pub bc_latent: BcLatent,
     /// The data directory (informational; resume does not require the same path).
     pub data: String,
 }

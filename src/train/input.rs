@@ -21,6 +21,8 @@ pub enum Purpose {
     Augment = 2,
     /// SR's (and BC-Qs's) rounding draws.
     Rounding = 3,
+    /// BC's uniform latent start (`optim::BcLatent`), drawn once (epoch 0).
+    Latent = 4,
 }
 
 /// The ChaCha8 stream for `(seed, epoch, purpose)`: independent of everything that ran before.

@@ -55,6 +55,8 @@ impl Trainer {
         let mut net = Net::<f32>::new(config.net, config.seed);
         let mut opt = Optimizer::new(config.method, config.grid, config.latent_init, net.params());
         opt.bc_stochastic = config.bc_stochastic;
+        let mut rng = input::stream(config.seed, 0, Purpose::Latent);
+        opt.apply_bc_latent(config.bc_latent, config.latent_init, net.params(), &mut rng);
         Self {
             config,
             net,

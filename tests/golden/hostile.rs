@@ -61,6 +61,7 @@ fn base_config() -> TrainConfig {
         seed: 5,
         train_limit: None,
         latent_init: 1.0,
+        bc_latent: Default::default(),
         data: String::new(),
     }
 }

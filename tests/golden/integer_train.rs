@@ -38,6 +38,7 @@ fn config(mode: UpdateMode, seed: u64, lr: f32) -> IntegerConfig {
         classes: 10,
         lr,
         latent_init: 1.0,
+        bc_latent: Default::default(),
         seed,
     }
 }
@@ -230,6 +231,7 @@ fn a_run_stopped_at_an_epoch_boundary_and_resumed_is_the_uninterrupted_run() {
             seed: 4,
             train_limit: Some(24),
             latent_init: 0.25,
+            bc_latent: Default::default(),
             data: "memory".into(),
         };
         let quiet = OnchipOptions {
@@ -288,4 +290,63 @@ fn a_run_stopped_at_an_epoch_boundary_and_resumed_is_the_uninterrupted_run() {
         assert!(e.contains("checksum"), "{e}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// BC as the original code ran it, on both paths: the uniform start keeps the seeded signs and
+/// spreads the magnitudes over (0, H]; the Glorot scale makes the buffer move faster.
+#[test]
+fn bc_uniform_start_and_glorot_scale_do_what_they_say() {
+    use qtrain::optim::BcLatent;
+    let both = BcLatent {
+        uniform: true,
+        glorot_lr: true,
+    };
+    // integer path
+    let lit = config(UpdateMode::Bc, 3, 0.01);
+    let mut orig = lit.clone();
+    orig.bc_latent = both;
+    let (x, _) = batch(2);
+    let a = IntegerTrainer::new(lit.clone(), &x).unwrap();
+    let b = IntegerTrainer::new(orig.clone(), &x).unwrap();
+    let one = UpdateParams::default().w_format.one_raw().unwrap();
+    for (ca, cb) in a.convs().iter().zip(b.convs()) {
+        assert_eq!(ca.packed, cb.packed, "same first forward weights");
+        assert!(ca.w.iter().all(|w| w.abs() == one));
+        assert!(cb.w.iter().all(|w| w.abs() >= 1 && w.abs() <= one));
+        let mean = cb.w.iter().map(|w| w.abs() as f64).sum::<f64>() / cb.w.len() as f64;
+        assert!((mean / one as f64 - 0.5).abs() < 0.1, "{mean}");
+    }
+    let moved = |cfg: IntegerConfig| {
+        let (t, _) = train(cfg, 3);
+        t.convs()
+            .iter()
+            .flat_map(|c| c.w.iter().map(|w| (one - w.abs()).abs()))
+            .sum::<i64>()
+    };
+    let mut glorot_only = lit.clone();
+    glorot_only.bc_latent.glorot_lr = true;
+    glorot_only.update.u_format = qtrain::fixed::FixedFormat::signed(8, 6);
+    let mut lit_wide = lit.clone();
+    lit_wide.update.u_format = qtrain::fixed::FixedFormat::signed(8, 6);
+    let (g, l) = (moved(glorot_only), moved(lit_wide));
+    assert!(
+        g > 4 * l,
+        "Glorot-scaled steps move the buffer further: {g} vs {l}"
+    );
+    // float path
+    use qtrain::models::{Net, NetSpec};
+    use qtrain::optim::{Method, Optimizer};
+    let mut net = Net::<f32>::new(NetSpec::new("vgg-bc", 0.0625, 10).unwrap(), 1);
+    let mut opt = Optimizer::new(
+        Method::parse("bc-adam").unwrap(),
+        qtrain::quant::Grid::Binary,
+        1.0,
+        net.params(),
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    opt.apply_bc_latent(both, 1.0, net.params(), &mut rng);
+    let bufs: Vec<f32> = opt.latent.iter().flatten().flatten().copied().collect();
+    assert!(bufs.iter().all(|v| v.abs() > 0.0 && v.abs() <= 1.0));
+    assert!(bufs.iter().any(|v| v.abs() < 0.5));
+    assert!(opt.lr_scale.iter().any(|&s| s > 10.0));
 }

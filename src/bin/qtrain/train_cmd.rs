@@ -56,6 +56,14 @@ pub struct CommonArgs {
     /// Initial scale of conv weights / BC's buffer (±latent_init).
     #[arg(long, default_value_t = 1.0)]
     latent_init: f32,
+    /// BC: start the latent buffer uniform in ±latent_init (as the original BinaryConnect code)
+    /// instead of at ±latent_init.
+    #[arg(long)]
+    bc_uniform_init: bool,
+    /// BC: scale each conv layer's latent step by 1/H_Glorot = 1/sqrt(1.5/(9·C_in + 9·C_out)) (as the
+    /// original BinaryConnect code).
+    #[arg(long)]
+    bc_glorot_lr: bool,
     /// k-bit weight grid instead of binary: bits (needs --grid-step).
     #[arg(long)]
     grid_bits: Option<u32>,
@@ -205,6 +213,10 @@ fn config_of(
         seed: c.seed,
         train_limit: c.train_limit,
         latent_init: c.latent_init,
+        bc_latent: qtrain::optim::BcLatent {
+            uniform: c.bc_uniform_init,
+            glorot_lr: c.bc_glorot_lr,
+        },
         data: c.data.display().to_string(),
     }
     .validated()
@@ -391,6 +403,7 @@ impl TrainCommands {
                     seed: 0,
                     train_limit: None,
                     latent_init: 1.0,
+                    bc_latent: Default::default(),
                     data: String::new(),
                 };
                 let mut t = train::Trainer::new(cfg);

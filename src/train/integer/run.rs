@@ -21,6 +21,7 @@ use crate::data::{Augment, CifarSplits, Dataset, IMAGE_BYTES};
 use crate::error::{QtrainError, Result};
 use crate::exact::update::UpdateMode;
 use crate::hw::UpdateParams;
+use crate::optim::BcLatent;
 use crate::output::write_file as write_atomic;
 use crate::train::checkpoint;
 use crate::train::input;
@@ -51,6 +52,9 @@ pub struct OnchipConfig {
     pub train_limit: Option<usize>,
     /// BC: the buffer's initial magnitude (`±latent_init`, sign a fair coin).
     pub latent_init: f64,
+    /// BC: the original code's uniform start and Glorot step scale (both off by default).
+    #[serde(default, skip_serializing_if = "BcLatent::is_literal")]
+    pub bc_latent: BcLatent,
     /// The data directory (informational; resume does not require the same path).
     pub data: String,
 }
@@ -126,6 +130,7 @@ impl OnchipConfig {
             classes,
             lr: self.lr as f32,
             latent_init: self.latent_init,
+            bc_latent: self.bc_latent,
             seed: self.seed,
         }
     }

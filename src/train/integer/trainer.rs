@@ -41,7 +41,7 @@ use crate::exact::update::{
 use crate::fixed::Saturation;
 use crate::hw::UpdateParams;
 use crate::layers::{softmax_cross_entropy, BatchNorm, Layer, Linear, Relu};
-use crate::optim::Adam;
+use crate::optim::{Adam, BcLatent};
 
 /// What to train.
 #[derive(Clone, Debug)]
@@ -62,6 +62,8 @@ pub struct IntegerConfig {
     pub lr: f32,
     /// BC only: the buffer starts at `±latent_init` (the sign a fair coin), in `w_format`.
     pub latent_init: f64,
+    /// BC only: the original code's uniform start and Glorot step scale (`optim::BcLatent`).
+    pub bc_latent: BcLatent,
     /// Seed of everything.
     pub seed: u64,
 }
@@ -187,15 +189,28 @@ impl IntegerTrainer {
             }
         }
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+        let mut lat_rng =
+            crate::train::input::stream(cfg.seed, 0, crate::train::input::Purpose::Latent);
+        let uniform = cfg.mode == UpdateMode::Bc && cfg.bc_latent.uniform;
         let mut convs = Vec::with_capacity(cfg.convs.len());
         for l in &cfg.convs {
             let n = l.c_out * l.window_bits();
             let signs: Vec<i8> = (0..n)
                 .map(|_| if rng.gen::<bool>() { 1 } else { -1 })
                 .collect();
+            let mut w: Vec<i64> = signs.iter().map(|&s| s as i64 * latent).collect();
+            if uniform {
+                for v in w.iter_mut() {
+                    let m = cfg
+                        .bc_latent
+                        .magnitude(cfg.latent_init, lat_rng.gen::<f64>());
+                    let raw = wf.from_f64(m, &mut sat)?.max(1);
+                    *v = if *v >= 0 { raw } else { -raw };
+                }
+            }
             convs.push(ConvState {
                 host: HostConv::new(l, &signs)?,
-                w: signs.iter().map(|&s| s as i64 * latent).collect(),
+                w,
                 packed: pack_weights(&signs, l.c_out, K, l.c_in)?,
                 adam: Adam::new(n),
             });
@@ -605,6 +620,10 @@ impl IntegerTrainer {
             let grad = cs.host.weight_grad();
             u.resize(grad.len(), 0.0);
             cs.adam.step(grad, step, lr, &mut u);
+            if self.cfg.mode == UpdateMode::Bc && self.cfg.bc_latent.glorot_lr {
+                let scale = self.cfg.bc_latent.lr_scale(l.c_in, l.c_out, K);
+                u.iter_mut().for_each(|v| *v *= scale);
+            }
             let uq = quantise_steps(&p, &u, &mut u_sat)?;
             let wp = pad_filters(&cs.w, n, p.lanes, one)?;
             let up = pad_filters(&uq, n, p.lanes, 0)?;
