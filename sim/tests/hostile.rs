@@ -283,7 +283,7 @@ fn hw_cases() -> Vec<Case> {
         hw_model(
             "lfsr-width-below-sr-bits",
             "[update.lfsr]\nwidth = 5\ntaps = 0x14\n",
-            &["update.lfsr.width = 5", "sr_bits = 8"],
+            &["update.lfsr.width = 5", "sr_bits = 16"],
         ),
         hw_model(
             "lfsr-taps-0",

@@ -33,7 +33,12 @@ impl Default for UpdateParams {
             lanes: 16,
             w_format: FixedFormat::signed(16, 14),
             u_format: FixedFormat::signed(8, 10),
-            sr_bits: 8,
+            // 16, not 8: the r-bit comparison rounds P(round up) down by up to 2^-r, so a weight at
+            // +1 with any step u > 0 flips with probability ≥ 2^-r (1/256 at r = 8, where SR's true
+            // rate is u/2 ≈ 5·10^-4 for u = 1 LSB of u_format), while a weight at −1 needs
+            // |u| ≥ 2^(1−r)·2 to flip at all: a drift toward −1 that made SR on vgg-bc 11 points
+            // worse than its float twin (`results/onchip-training.md`). At r = 16 the bias is 2^-16.
+            sr_bits: 16,
             lfsr: crate::lfsr::DEFAULT_LFSR,
         }
     }
