@@ -72,8 +72,9 @@ def svg_plot(path, series, xlabel, ylabel, title):
 def main():
     runs, out = sys.argv[1], sys.argv[2]
     rows, missing = [], []
-    main_runs = [("r", "hw-r", "fl-r"), ("sr", "hw-sr", "fl-sr"), ("bc", "hw-bc", "fl-bc"),
-                 ("bc", "hw-bc-l0.25", "fl-bc-l0.25"), ("bc", "hw-bc-orig", "fl-bc-orig")]
+    main_runs = [("r", "hw-r", "fl-r"), ("sr", "hw-sr16", "fl-sr"), ("sr", "hw-sr", "fl-sr"),
+                 ("bc", "hw-bc", "fl-bc"),
+                 ("bc", "hw-bc-l0.25", "fl-bc-l0.25")]
     for m, hw, fl in main_runs:
         sh, sf = summary(os.path.join(runs, hw)), summary(os.path.join(runs, fl))
         if sh is None:
@@ -86,7 +87,8 @@ def main():
         if bcl.get("glorot_lr"):
             start += ", Glorot step scale"
         rows.append({
-            "run": hw, "method": m, "bc_start": start if m == "bc" else "", "w_format": fmt(u["w_format"]), "u_format": fmt(u["u_format"]),
+            "run": hw, "method": m, "bc_start": start if m == "bc" else "",
+            "sr_bits": u["sr_bits"] if m == "sr" else "", "w_format": fmt(u["w_format"]), "u_format": fmt(u["u_format"]),
             "epochs": sh["config"]["epochs"], "train_images": sh["train_images"],
             "hardware_test_error": round(sh["final_test_error"], 2),
             "float_twin_test_error": round(sf["final_test_error"], 2) if sf else "",
@@ -105,6 +107,7 @@ def main():
         u = s["config"]["update"]
         rows.append({
             "run": name, "method": s["config"]["method"], "bc_start": f"±{s['config']['latent_init']:g}",
+            "sr_bits": "",
             "w_format": fmt(u["w_format"]),
             "u_format": fmt(u["u_format"]), "epochs": s["config"]["epochs"],
             "train_images": s["train_images"],
@@ -117,10 +120,10 @@ def main():
         wr.writeheader()
         wr.writerows(rows)
     with open(out + ".md", "w") as f:
-        f.write("| run | method | BC start | w_format | u_format | hardware test error % | float twin (A-bit) % | conv weights off initial sign | checked steps |\n")
-        f.write("|---|---|---|---|---|---|---|---|---|\n")
+        f.write("| run | method | BC start | SR bits | w_format | u_format | hardware test error % | float twin (A-bit) % | conv weights off initial sign | checked steps |\n")
+        f.write("|---|---|---|---|---|---|---|---|---|---|\n")
         for r in rows:
-            f.write(f"| {r['run']} | {r['method']} | {r['bc_start']} | {r['w_format']} | {r['u_format']} | {r['hardware_test_error']} | "
+            f.write(f"| {r['run']} | {r['method']} | {r['bc_start']} | {r['sr_bits']} | {r['w_format']} | {r['u_format']} | {r['hardware_test_error']} | "
                     f"{r['float_twin_test_error']} | {100*r['flipped_from_init']:.2f} % | {r['checked_steps']} |\n")
         if missing:
             f.write(f"\nmissing (not complete): {', '.join(missing)}\n")
@@ -134,9 +137,9 @@ def main():
             for n in ["hw-bc-u6", "hw-bc", "hw-bc-u10"] if n in by]
     if upts:
         series.append(("BC, u bits", upts, "#2ca02c"))
-    if "hw-sr" in by:
+    if "hw-sr16" in by:
         xs = sorted({x for _, p, _ in series for x, _ in p}) or [8, 16]
-        series.append(("SR (binary grid)", [(x, by["hw-sr"]["hardware_test_error"]) for x in (xs[0], xs[-1])], "#d62728"))
+        series.append(("SR (binary grid)", [(x, by["hw-sr16"]["hardware_test_error"]) for x in (xs[0], xs[-1])], "#d62728"))
     for n, label, col in [("hw-r", "R floor", "#7f7f7f")]:
         if n in by:
             xs = sorted({x for _, p, _ in series for x, _ in p}) or [8, 16]
