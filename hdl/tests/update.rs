@@ -790,3 +790,69 @@ fn exported_verilog_matches_golden_in_icarus() {
         assert_eq!(sat, m.saturation().count, "{c:?}: saturation counter");
     }
 }
+
+/// The latent-buffer study's narrow formats stay exact: 8-bit weights with 16 random bits (the SR
+/// threshold is shifted left, `r > WB`) and 10-bit weights, every mode, binary and a fixed grid,
+/// full-range stimulus (so `w − u` overflows the format) under random gaps and stalls.
+#[test]
+fn bit_exact_narrow_latent_formats() {
+    fn run<const WB: usize, const UB: usize>(p: &UpdateParams, seed: u64) {
+        let mut r = UpdateRunner::<16, WB, UB>::new(p).unwrap();
+        let mut m = UpdateUnitModel::new(p).unwrap();
+        let mut traffic = Traffic::random(0.3, 0.3, seed);
+        for (i, mode) in [UpdateMode::R, UpdateMode::Sr, UpdateMode::Bc]
+            .into_iter()
+            .enumerate()
+        {
+            for (j, g) in [UpdateGrid::Binary, UpdateGrid::Fixed { bits: 3, frac: 2 }]
+                .into_iter()
+                .enumerate()
+            {
+                let c = UpdateCommand {
+                    mode,
+                    grid: g,
+                    pack: true,
+                    filter_bits: 27,
+                    reseed: Some(seed + i as u64),
+                    clear_saturation: j == 0,
+                };
+                check_case(
+                    &mut r,
+                    &mut m,
+                    &c,
+                    600,
+                    &mut traffic,
+                    seed + (10 * i + j) as u64,
+                );
+            }
+        }
+    }
+    let q = |w: (u32, u32), u: (u32, u32)| UpdateParams {
+        w_format: FixedFormat::signed(w.0, w.1),
+        u_format: FixedFormat::signed(u.0, u.1),
+        ..UpdateParams::default()
+    };
+    run::<8, 8>(&q((8, 6), (8, 6)), 5);
+    run::<10, 8>(&q((10, 8), (8, 8)), 6);
+}
+
+/// Every lane instance of the area study exports (and names its top module).
+#[test]
+fn lane_instances_export() {
+    use qtrain_hdl::update::verilog::{update_lane_verilog, LANE_STUDY, LANE_TOP};
+    for (w, u) in LANE_STUDY {
+        let p = UpdateParams {
+            w_format: w,
+            u_format: u,
+            ..UpdateParams::default()
+        };
+        let v = update_lane_verilog(&p).unwrap_or_else(|e| panic!("({w}, {u}): {e}"));
+        assert!(v.contains(&format!("module {LANE_TOP}")), "({w}, {u})");
+    }
+    let odd = UpdateParams {
+        w_format: FixedFormat::signed(14, 12),
+        ..UpdateParams::default()
+    };
+    let e = update_lane_verilog(&odd).unwrap_err().to_string();
+    assert!(e.contains("no lane instance for 14-bit weights"), "{e}");
+}

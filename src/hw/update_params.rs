@@ -10,8 +10,8 @@ use crate::validate::{self, Origin};
 
 /// Shape and formats of the update unit. Limits (checked by [`UpdateParams::validate`]) come from the
 /// hardware: lanes divide 64 (sign packing), both formats signed, `w` ≤ 24 bits with ±1 representable
-/// (binary grid), `u.frac ≤ w.frac` (the step is aligned by a left shift), `w` bits + `sr_bits` ≤ 32 (the
-/// SR comparison's width).
+/// (binary grid), `u.frac ≤ w.frac` and the aligned step within `w`'s bits (the step is aligned by a
+/// left shift inside the lane's `w`-bit datapath), `sr_bits` ≤ 16 (the draw's width).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UpdateParams {
@@ -97,28 +97,25 @@ impl UpdateParams {
             u.total_bits as usize,
             2..=28,
         )?;
-        if u.frac_bits > w.frac_bits || u.total_bits + (w.frac_bits - u.frac_bits) > 28 {
+        if u.frac_bits > w.frac_bits || u.total_bits + (w.frac_bits - u.frac_bits) > w.total_bits {
             return Err(origin.invalid(
                 name("u_format.frac_bits"),
                 u.frac_bits,
                 format!(
-                    "at most w_format.frac_bits = {} and total_bits + (w_format.frac_bits − frac_bits) ≤ 28 \
-                     (the step is aligned to w by a left shift inside 28 bits)",
-                    w.frac_bits
+                    "at most w_format.frac_bits = {} and total_bits + (w_format.frac_bits − frac_bits) ≤ \
+                     w_format.total_bits = {} (the step is aligned to w by a left shift and must fit the \
+                     weight format: the update lane's datapath is w_format.total_bits wide)",
+                    w.frac_bits, w.total_bits
                 ),
             ));
         }
-        let sr_hi = 16.min(32 - w.total_bits);
-        validate::count(origin, &name("sr_bits"), self.sr_bits as usize, 1..=sr_hi as usize)
-            .map_err(|_| {
-                origin.invalid(
-                    name("sr_bits"),
-                    self.sr_bits,
-                    format!(
-                        "an integer in 1..={sr_hi} (≤ 16, and w_format.total_bits + sr_bits ≤ 32: the SR comparison's width)"
-                    ),
-                )
-            })?;
+        validate::count(origin, &name("sr_bits"), self.sr_bits as usize, 1..=16).map_err(|_| {
+            origin.invalid(
+                name("sr_bits"),
+                self.sr_bits,
+                "an integer in 1..=16 (the lanes' random draws are 16 bits wide)",
+            )
+        })?;
         let lw = self.lfsr.width;
         if !(3..=32).contains(&lw) || lw < self.sr_bits {
             return Err(origin.invalid(

@@ -3,7 +3,13 @@
 //!
 //! ```text
 //! cargo run --release -p qtrain-hdl --bin bench_update -- [--beats N] [--mode r|sr|bc] [--verilog OUT.v]
+//! cargo run --release -p qtrain-hdl --bin bench_update -- --lane-verilog OUT.v \
+//!     [--w-bits B --w-frac F] [--u-bits B --u-frac F]
+//! cargo run --release -p qtrain-hdl --bin bench_update -- --lane-study DIR
 //! ```
+//! `--lane-verilog` writes one update lane at the given formats (default `UpdateParams`' otherwise);
+//! `--lane-study` writes every `qtrain_hdl::update::verilog::LANE_STUDY` lane into DIR with a
+//! `lanes.tsv` index (file, w_format, u_format), for `bitstreams/update-lane-area`.
 //! Default: 20 000 beats (320 000 updates) of SR on the binary grid at full speed, L = 16, Q2.14 weights,
 //! 8-bit steps. Every hardware output is compared with the golden model after timing.
 
@@ -13,14 +19,24 @@ use anyhow::{bail, Context};
 use qtrain::exact::update::{UpdateCommand, UpdateGrid, UpdateMode, UpdateUnitModel};
 use qtrain::hw::UpdateParams;
 use qtrain_hdl::update::runner::Traffic;
-use qtrain_hdl::update::verilog::update_unit_verilog;
+use qtrain_hdl::update::verilog::{update_lane_verilog, update_unit_verilog, LANE_STUDY};
 use qtrain_hdl::update::UpdateRunner;
 
 fn main() -> anyhow::Result<()> {
     let mut beats = 20_000usize;
     let mut mode = UpdateMode::Sr;
     let mut verilog = None;
+    let mut lane_verilog = None;
+    let mut lane_study = None;
+    let mut lp = UpdateParams::default();
     let mut args = std::env::args().skip(1);
+    fn num(args: &mut impl Iterator<Item = String>, flag: &str) -> anyhow::Result<u32> {
+        let v = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        v.parse()
+            .with_context(|| format!("{flag} {v}: expected a non-negative integer"))
+    }
     while let Some(a) = args.next() {
         match a.as_str() {
             "--beats" => beats = args.next().context("--beats N")?.parse()?,
@@ -33,8 +49,43 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             "--verilog" => verilog = Some(args.next().context("--verilog OUT.v")?),
-            _ => bail!("usage: bench_update [--beats N] [--mode r|sr|bc] [--verilog OUT.v]"),
+            "--lane-verilog" => lane_verilog = Some(args.next().context("--lane-verilog OUT.v")?),
+            "--lane-study" => lane_study = Some(args.next().context("--lane-study DIR")?),
+            "--w-bits" => lp.w_format.total_bits = num(&mut args, "--w-bits")?,
+            "--w-frac" => lp.w_format.frac_bits = num(&mut args, "--w-frac")?,
+            "--u-bits" => lp.u_format.total_bits = num(&mut args, "--u-bits")?,
+            "--u-frac" => lp.u_format.frac_bits = num(&mut args, "--u-frac")?,
+            _ => bail!(
+                "usage: bench_update [--beats N] [--mode r|sr|bc] [--verilog OUT.v] \
+                 [--lane-verilog OUT.v [--w-bits B --w-frac F --u-bits B --u-frac F]] [--lane-study DIR]"
+            ),
         }
+    }
+    if let Some(dir) = lane_study {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
+        let mut index = String::from("file\tw_format\tu_format\n");
+        for (w, u) in LANE_STUDY {
+            let p = UpdateParams {
+                w_format: w,
+                u_format: u,
+                ..UpdateParams::default()
+            };
+            let file = format!("lane-w{}-u{}.v", w.total_bits, u.total_bits);
+            let path = std::path::Path::new(&dir).join(&file);
+            std::fs::write(&path, update_lane_verilog(&p)?)
+                .with_context(|| format!("writing {}", path.display()))?;
+            index.push_str(&format!("{file}\t{w}\t{u}\n"));
+        }
+        let path = std::path::Path::new(&dir).join("lanes.tsv");
+        std::fs::write(&path, index).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {} lanes and {}", LANE_STUDY.len(), path.display());
+        return Ok(());
+    }
+    if let Some(path) = lane_verilog {
+        let v = update_lane_verilog(&lp)?;
+        std::fs::write(&path, v).with_context(|| format!("writing {path}"))?;
+        println!("wrote {path} (w {}, u {})", lp.w_format, lp.u_format);
+        return Ok(());
     }
     let p = UpdateParams::default();
     if let Some(path) = verilog {

@@ -5,7 +5,15 @@
 //! the saturation flag. Stage 3 rounds `t` on the grid of step `2^d` (R/BC: nearest, ties away from zero;
 //! SR: floor plus one when `draw < (frac·2^r) >> d`) and registers `w_out` (`q`, or `vc` in BC), `q_out`,
 //! `sign` (= q ≥ 0) and `sat`. Latency 3 edges; everything advances when `en` is high.
-//! All arithmetic is 32-bit two's complement; signed compares flip bit 31 first.
+//! **Width**: the whole datapath is `WB` bits (the weight format), nothing wider. That is exact because
+//! every value it must represent fits `WB` bits modulo `2^WB`: the aligned step fits by
+//! [`UpdateParams::validate`] (the step's integer bits ≤ the weight's); `w − u` can leave the range,
+//! which the signed-overflow flag catches (such a value is clipped anyway); `t = vc + off` is used
+//! only through its low `d` bits and its sign, and its one out-of-range value (`t = 2.0` on the binary
+//! grid when `w` has exactly two integer bits) has no fraction, so the tie rule never reads its sign;
+//! `q` lies in `[lo, hi]`. The SR threshold `⌊frac·2^r / 2^d⌋` is computed as `frac` left-aligned to
+//! `WB` bits and then shifted by the constant `WB − r`, so it never needs `d + r` bits.
+//! Signed compares flip the top bit first.
 //! The grid arrives as configuration ports (`off`, `lo`, `hi`, `step`, `fmask`, `half`, `d`) that the
 //! unit derives from its command; they must not change while the lane holds data.
 //! Software twin: [`qtrain::exact::update::lane_update`].
@@ -31,17 +39,17 @@ pub struct UpdateLane<const WB: usize, const UB: usize> {
     /// Mode BC (output the clipped full-precision value) when high.
     pub bc: Signal<In, Bit>,
     /// Grid offset added before rounding (raw; 1.0 for the binary grid).
-    pub off: Signal<In, Bits<32>>,
+    pub off: Signal<In, Bits<WB>>,
     /// Smallest grid value (raw, two's complement).
-    pub lo: Signal<In, Bits<32>>,
+    pub lo: Signal<In, Bits<WB>>,
     /// Largest grid value (raw, two's complement).
-    pub hi: Signal<In, Bits<32>>,
+    pub hi: Signal<In, Bits<WB>>,
     /// Grid step `2^d`.
-    pub step: Signal<In, Bits<32>>,
+    pub step: Signal<In, Bits<WB>>,
     /// `2^d − 1`: the dropped bits.
-    pub fmask: Signal<In, Bits<32>>,
+    pub fmask: Signal<In, Bits<WB>>,
     /// `2^(d−1)` (0 when d = 0): the tie point.
-    pub half: Signal<In, Bits<32>>,
+    pub half: Signal<In, Bits<WB>>,
     /// Dropped bits d.
     pub d: Signal<In, Bits<5>>,
     /// Updated value written back (`w'`, or `w_r'` in BC).
@@ -52,32 +60,38 @@ pub struct UpdateLane<const WB: usize, const UB: usize> {
     pub sign: Signal<Out, Bit>,
     /// This weight was clipped.
     pub sat: Signal<Out, Bit>,
-    w1: DFF<Bits<32>>,
-    u1: DFF<Bits<32>>,
+    w1: DFF<Bits<WB>>,
+    u1: DFF<Bits<WB>>,
     draw1: DFF<Bits<16>>,
-    t2: DFF<Bits<32>>,
-    vc2: DFF<Bits<32>>,
+    t2: DFF<Bits<WB>>,
+    vc2: DFF<Bits<WB>>,
     sat2: DFF<Bit>,
     draw2: DFF<Bits<16>>,
     w3: DFF<Bits<WB>>,
     q3: DFF<Bits<WB>>,
     sign3: DFF<Bit>,
     sat3: DFF<Bit>,
-    v: Signal<Local, Bits<32>>,
+    v: Signal<Local, Bits<WB>>,
+    w_neg: Signal<Local, Bit>,
+    u_neg: Signal<Local, Bit>,
+    v_neg: Signal<Local, Bit>,
+    ovf: Signal<Local, Bit>,
     below: Signal<Local, Bit>,
     above: Signal<Local, Bit>,
-    vc: Signal<Local, Bits<32>>,
-    fl: Signal<Local, Bits<32>>,
-    frac: Signal<Local, Bits<32>>,
+    vc: Signal<Local, Bits<WB>>,
+    fl: Signal<Local, Bits<WB>>,
+    frac: Signal<Local, Bits<WB>>,
+    frac_top: Signal<Local, Bits<WB>>,
+    thr: Signal<Local, Bits<16>>,
     up: Signal<Local, Bit>,
-    q: Signal<Local, Bits<32>>,
+    q: Signal<Local, Bits<WB>>,
     w_msb: Constant<Bits<WB>>,
     u_msb: Constant<Bits<UB>>,
-    w_ext: Constant<Bits<32>>,
-    u_ext: Constant<Bits<32>>,
+    u_ext: Constant<Bits<WB>>,
     u_shift: Constant<Bits<5>>,
-    r_bits: Constant<Bits<5>>,
-    flip: Constant<Bits<32>>,
+    wb: Constant<Bits<5>>,
+    thr_right: Constant<Bits<5>>,
+    thr_left: Constant<Bits<5>>,
 }
 
 impl<const WB: usize, const UB: usize> UpdateLane<WB, UB> {
@@ -91,7 +105,9 @@ impl<const WB: usize, const UB: usize> UpdateLane<WB, UB> {
             p.u_format.total_bits as usize, UB,
             "UB must equal u_format bits"
         );
-        let ext = |b: usize| bits::<32>((u32::MAX as u64) & !((1u64 << b) - 1));
+        // Sign extension of a UB-bit step to WB bits.
+        let u_ext = ((1u64 << WB) - 1) & !((1u64 << UB) - 1);
+        let r = p.sr_bits as usize;
         Self {
             clock: Default::default(),
             en: Default::default(),
@@ -123,20 +139,26 @@ impl<const WB: usize, const UB: usize> UpdateLane<WB, UB> {
             sign3: Default::default(),
             sat3: Default::default(),
             v: Default::default(),
+            w_neg: Default::default(),
+            u_neg: Default::default(),
+            v_neg: Default::default(),
+            ovf: Default::default(),
             below: Default::default(),
             above: Default::default(),
             vc: Default::default(),
             fl: Default::default(),
             frac: Default::default(),
+            frac_top: Default::default(),
+            thr: Default::default(),
             up: Default::default(),
             q: Default::default(),
             w_msb: Constant::new(bits(1u64 << (WB - 1))),
             u_msb: Constant::new(bits(1u64 << (UB - 1))),
-            w_ext: Constant::new(ext(WB)),
-            u_ext: Constant::new(ext(UB)),
+            u_ext: Constant::new(bits(u_ext)),
             u_shift: Constant::new(bits((p.w_format.frac_bits - p.u_format.frac_bits) as u64)),
-            r_bits: Constant::new(bits(p.sr_bits as u64)),
-            flip: Constant::new(bits(0x8000_0000)),
+            wb: Constant::new(bits(WB as u64)),
+            thr_right: Constant::new(bits(WB.saturating_sub(r) as u64)),
+            thr_left: Constant::new(bits(r.saturating_sub(WB) as u64)),
         }
     }
 }
@@ -149,31 +171,46 @@ impl<const WB: usize, const UB: usize> Logic for UpdateLane<WB, UB> {
         // `if en` (the Locals get constant defaults first: no latches). The hardware is the same
         // clock-enabled pipeline; a simulator skips the whole datapath while the unit is idle.
         self.v.next = 0.into();
+        self.w_neg.next = false;
+        self.u_neg.next = false;
+        self.v_neg.next = false;
+        self.ovf.next = false;
         self.below.next = false;
         self.above.next = false;
         self.vc.next = 0.into();
         self.fl.next = 0.into();
         self.frac.next = 0.into();
+        self.frac_top.next = 0.into();
+        self.thr.next = 0.into();
         self.up.next = false;
         self.q.next = 0.into();
         if self.en.val() {
-            // Stage 1: sign-extend, align u, take the draw.
-            if self.w_in.val() >= self.w_msb.val() {
-                self.w1.d.next = bit_cast::<32, WB>(self.w_in.val()) | self.w_ext.val();
-            } else {
-                self.w1.d.next = bit_cast::<32, WB>(self.w_in.val());
-            }
+            // Stage 1: take w, sign-extend and align u (fits WB bits by validation), take the draw.
+            self.w1.d.next = self.w_in.val();
             if self.u_in.val() >= self.u_msb.val() {
                 self.u1.d.next =
-                    (bit_cast::<32, UB>(self.u_in.val()) | self.u_ext.val()) << self.u_shift.val();
+                    (bit_cast::<WB, UB>(self.u_in.val()) | self.u_ext.val()) << self.u_shift.val();
             } else {
-                self.u1.d.next = bit_cast::<32, UB>(self.u_in.val()) << self.u_shift.val();
+                self.u1.d.next = bit_cast::<WB, UB>(self.u_in.val()) << self.u_shift.val();
             }
             self.draw1.d.next = self.draw_in.val();
-            // Stage 2: v = w − u, clip to [lo, hi] (signed compares), offset.
+            // Stage 2: v = w − u modulo 2^WB; a signed overflow means the true v is beyond the
+            // format on w's side, so it is clipped there. Else clip to [lo, hi] (signed compares).
             self.v.next = self.w1.q.val() - self.u1.q.val();
-            self.below.next = (self.v.val() ^ self.flip.val()) < (self.lo.val() ^ self.flip.val());
-            self.above.next = (self.v.val() ^ self.flip.val()) > (self.hi.val() ^ self.flip.val());
+            self.w_neg.next = self.w1.q.val() >= self.w_msb.val();
+            self.u_neg.next = self.u1.q.val() >= self.w_msb.val();
+            self.v_neg.next = self.v.val() >= self.w_msb.val();
+            self.ovf.next =
+                (self.w_neg.val() != self.u_neg.val()) && (self.v_neg.val() != self.w_neg.val());
+            if self.ovf.val() {
+                self.below.next = self.w_neg.val();
+                self.above.next = !self.w_neg.val();
+            } else {
+                self.below.next =
+                    (self.v.val() ^ self.w_msb.val()) < (self.lo.val() ^ self.w_msb.val());
+                self.above.next =
+                    (self.v.val() ^ self.w_msb.val()) > (self.hi.val() ^ self.w_msb.val());
+            }
             self.vc.next = self.v.val();
             if self.below.val() {
                 self.vc.next = self.lo.val();
@@ -189,24 +226,28 @@ impl<const WB: usize, const UB: usize> Logic for UpdateLane<WB, UB> {
             self.fl.next = self.t2.q.val() & !self.fmask.val();
             self.frac.next = self.t2.q.val() & self.fmask.val();
             if self.sr.val() {
-                self.up.next = bit_cast::<32, 16>(self.draw2.q.val())
-                    < ((self.frac.val() << self.r_bits.val()) >> self.d.val());
+                // ⌊frac·2^r / 2^d⌋: frac moved to the top of WB bits, then the constant shift.
+                self.frac_top.next = self.frac.val() << (self.wb.val() - self.d.val());
+                self.thr.next = bit_cast::<16, WB>(self.frac_top.val() >> self.thr_right.val())
+                    << self.thr_left.val();
+                self.up.next = self.draw2.q.val() < self.thr.val();
             } else {
                 self.up.next = self.frac.val().any()
                     && ((self.frac.val() > self.half.val())
-                        || ((self.frac.val() == self.half.val()) && !self.t2.q.val().get_bit(31)));
+                        || ((self.frac.val() == self.half.val())
+                            && (self.t2.q.val() < self.w_msb.val())));
             }
             self.q.next = self.fl.val() - self.off.val();
             if self.up.val() {
                 self.q.next = self.fl.val() + self.step.val() - self.off.val();
             }
-            self.q3.d.next = bit_cast::<WB, 32>(self.q.val());
-            self.sign3.d.next = !self.q.val().get_bit(31);
+            self.q3.d.next = self.q.val();
+            self.sign3.d.next = self.q.val() < self.w_msb.val();
             self.sat3.d.next = self.sat2.q.val();
             if self.bc.val() {
-                self.w3.d.next = bit_cast::<WB, 32>(self.vc2.q.val());
+                self.w3.d.next = self.vc2.q.val();
             } else {
-                self.w3.d.next = bit_cast::<WB, 32>(self.q.val());
+                self.w3.d.next = self.q.val();
             }
         }
         self.w_out.next = self.w3.q.val();
