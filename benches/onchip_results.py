@@ -4,9 +4,12 @@
 Markdown table and an SVG plot of test error against the latent / step format bits.
 
 Usage: benches/onchip_results.py RUNS_DIR OUT_PREFIX
-  RUNS_DIR holds hw-{r,sr,bc}, fl-{r,sr,bc} and the study runs hw-bc-w{8,10,12}, hw-{bc,sr}-u{6,10}
-  (target/onchip-runs/go.sh and study.sh make them); OUT_PREFIX e.g. results/onchip-vgg-bc-w0.125.
-Only runs whose summary.json says complete are used; the others are listed as missing.
+  RUNS_DIR holds hw-{r,sr16,sr,bc}, fl-{r,sr,bc}, hw-/fl-bc-l0.25[-s2], hw-sr-lr{0.003,0.001} and the
+  study runs hw-bc-w{8,10,12}, hw-bc-u{6,10}, either as run directories (NAME/summary.json, what
+  `sim train --out` writes) or as the committed copies (summary-NAME.json, metrics-NAME.csv: e.g.
+  results/onchip-vgg-bc-w0.125/); OUT_PREFIX e.g. results/onchip-vgg-bc-w0.125. The update lane's
+  LUTs per format come from bitstreams/reports/update-lane-xc7.csv (bitstreams/update-lane-area).
+Only runs whose summary says complete are used; the others are listed as missing.
 """
 import csv
 import json
@@ -16,6 +19,8 @@ import sys
 
 def summary(d):
     p = os.path.join(d, "summary.json")
+    if not os.path.exists(p):
+        p = os.path.join(os.path.dirname(d), f"summary-{os.path.basename(d)}.json")
     if not os.path.exists(p):
         return None
     s = json.load(open(p))
@@ -29,6 +34,19 @@ def metrics(d):
 
 def fmt(f):
     return f"Q{f['total_bits']}.{f['frac_bits']}"
+
+
+def lane_luts():
+    """LUTs of one update lane per (w_format, u_format), written Q<total>.<frac> like `fmt`."""
+    p = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bitstreams", "reports",
+                     "update-lane-xc7.csv")
+    if not os.path.exists(p):
+        return {}
+    def total(q):  # rust-hdl prints Q<int>.<frac>
+        i, f = q[1:].split(".")
+        return f"Q{int(i) + int(f)}.{f}"
+    with open(p) as f:
+        return {(total(r["w_format"]), total(r["u_format"])): r["lut"] for r in csv.DictReader(f)}
 
 
 def svg_plot(path, series, xlabel, ylabel, title):
@@ -72,9 +90,11 @@ def svg_plot(path, series, xlabel, ylabel, title):
 def main():
     runs, out = sys.argv[1], sys.argv[2]
     rows, missing = [], []
+    luts = lane_luts()
     main_runs = [("r", "hw-r", "fl-r"), ("sr", "hw-sr16", "fl-sr"), ("sr", "hw-sr", "fl-sr"),
+                 ("sr", "hw-sr-lr0.003", "fl-sr-lr0.003"), ("sr", "hw-sr-lr0.001", "fl-sr-lr0.001"),
                  ("bc", "hw-bc", "fl-bc"),
-                 ("bc", "hw-bc-l0.25", "fl-bc-l0.25")]
+                 ("bc", "hw-bc-l0.25", "fl-bc-l0.25"), ("bc", "hw-bc-l0.25-s2", "fl-bc-l0.25-s2")]
     for m, hw, fl in main_runs:
         sh, sf = summary(os.path.join(runs, hw)), summary(os.path.join(runs, fl))
         if sh is None:
@@ -89,12 +109,14 @@ def main():
         rows.append({
             "run": hw, "method": m, "bc_start": start if m == "bc" else "",
             "sr_bits": u["sr_bits"] if m == "sr" else "", "w_format": fmt(u["w_format"]), "u_format": fmt(u["u_format"]),
+            "lr": sh["config"]["lr"], "seed": sh["config"]["seed"],
             "epochs": sh["config"]["epochs"], "train_images": sh["train_images"],
             "hardware_test_error": round(sh["final_test_error"], 2),
             "float_twin_test_error": round(sf["final_test_error"], 2) if sf else "",
             "flipped_from_init": round(sh["flipped_from_init"], 5),
             "checked_steps": sh["checked_steps"],
             "hardware_seconds": round(sh["seconds"], 1),
+            "lane_lut": luts.get((fmt(u["w_format"]), fmt(u["u_format"])), ""),
         })
         if sf is None:
             missing.append(fl)
@@ -109,22 +131,24 @@ def main():
             "run": name, "method": s["config"]["method"], "bc_start": f"±{s['config']['latent_init']:g}",
             "sr_bits": "",
             "w_format": fmt(u["w_format"]),
-            "u_format": fmt(u["u_format"]), "epochs": s["config"]["epochs"],
+            "u_format": fmt(u["u_format"]), "lr": s["config"]["lr"], "seed": s["config"]["seed"],
+            "epochs": s["config"]["epochs"],
             "train_images": s["train_images"],
             "hardware_test_error": round(s["final_test_error"], 2), "float_twin_test_error": "",
             "flipped_from_init": round(s["flipped_from_init"], 5),
             "checked_steps": s["checked_steps"], "hardware_seconds": round(s["seconds"], 1),
+            "lane_lut": luts.get((fmt(u["w_format"]), fmt(u["u_format"])), ""),
         })
     with open(out + ".csv", "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         wr.writeheader()
         wr.writerows(rows)
     with open(out + ".md", "w") as f:
-        f.write("| run | method | BC start | SR bits | w_format | u_format | hardware test error % | float twin (A-bit) % | conv weights off initial sign | checked steps |\n")
-        f.write("|---|---|---|---|---|---|---|---|---|---|\n")
+        f.write("| run | method | lr | seed | BC start | SR bits | w_format | u_format | hardware test error % | float twin (A-bit) % | conv weights off initial sign | checked steps | update lane LUT |\n")
+        f.write("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
         for r in rows:
-            f.write(f"| {r['run']} | {r['method']} | {r['bc_start']} | {r['sr_bits']} | {r['w_format']} | {r['u_format']} | {r['hardware_test_error']} | "
-                    f"{r['float_twin_test_error']} | {100*r['flipped_from_init']:.2f} % | {r['checked_steps']} |\n")
+            f.write(f"| {r['run']} | {r['method']} | {r['lr']:g} | {r['seed']} | {r['bc_start']} | {r['sr_bits']} | {r['w_format']} | {r['u_format']} | {r['hardware_test_error']} | "
+                    f"{r['float_twin_test_error']} | {100*r['flipped_from_init']:.2f} % | {r['checked_steps']} | {r['lane_lut']} |\n")
         if missing:
             f.write(f"\nmissing (not complete): {', '.join(missing)}\n")
     by = {r["run"]: r for r in rows}
