@@ -4,7 +4,7 @@
 Markdown table and an SVG plot of test error against the latent / step format bits.
 
 Usage: benches/onchip_results.py RUNS_DIR OUT_PREFIX
-  RUNS_DIR holds hw-{r,sr16,sr,bc}, fl-{r,sr,bc}, hw-/fl-bc-l0.25[-s2], hw-sr-lr{0.003,0.001} and the
+  RUNS_DIR holds hw-{r,sr16,sr,bc}, fl-{r,sr,bc}, hw-/fl-bc-l0.25[-s2], hw-/fl-{r,sr}-lr{0.003,0.001} and the
   study runs hw-bc-w{8,10,12}, hw-bc-u{6,10}, either as run directories (NAME/summary.json, what
   `sim train --out` writes) or as the committed copies (summary-NAME.json, metrics-NAME.csv: e.g.
   results/onchip-vgg-bc-w0.125/); OUT_PREFIX e.g. results/onchip-vgg-bc-w0.125. The update lane's
@@ -92,7 +92,8 @@ def main():
     rows, missing = [], []
     luts = lane_luts()
     main_runs = [("r", "hw-r", "fl-r"), ("sr", "hw-sr16", "fl-sr"), ("sr", "hw-sr", "fl-sr"),
-                 ("sr", "hw-sr-lr0.003", "fl-sr-lr0.003"), ("sr", "hw-sr-lr0.001", "fl-sr-lr0.001"),
+                 ("r", "hw-r-lr0.003", "fl-r-lr0.003"), ("sr", "hw-sr-lr0.003", "fl-sr-lr0.003"),
+                 ("r", "hw-r-lr0.001", "fl-r-lr0.001"), ("sr", "hw-sr-lr0.001", "fl-sr-lr0.001"),
                  ("bc", "hw-bc", "fl-bc"),
                  ("bc", "hw-bc-l0.25", "fl-bc-l0.25"), ("bc", "hw-bc-l0.25-s2", "fl-bc-l0.25-s2")]
     for m, hw, fl in main_runs:

@@ -183,7 +183,8 @@ fn manifest_flips() -> Vec<Case> {
 }
 
 fn hw_cases() -> Vec<Case> {
-    let mut v = vec![
+    let mut v =
+        vec![
         // syntax, unknown fields, types
         hw_model("syntax", "[conv\npe = 4\n", &["bad hardware TOML", "line 1"]),
         hw_model("unknown-top", "bogus = 1\n", &["unknown field `bogus`"]),
@@ -266,9 +267,12 @@ fn hw_cases() -> Vec<Case> {
         hw_model("sr-bits-0", "[update]\nsr_bits = 0\n", &["update.sr_bits = 0"]),
         hw_model("sr-bits-17", "[update]\nsr_bits = 17\n", &["update.sr_bits = 17", "1..=16"]),
         hw_model(
-            "sr-plus-w-over-32",
-            "[update]\nsr_bits = 12\n[update.w_format]\ntotal_bits = 24\nfrac_bits = 14\nsigned = true\n",
-            &["update.sr_bits = 12", "1..=8"],
+            "u-aligned-wider-than-w",
+            concat!(
+                "[update.w_format]\ntotal_bits = 10\nfrac_bits = 8\nsigned = true\n",
+                "[update.u_format]\ntotal_bits = 8\nfrac_bits = 4\nsigned = true\n"
+            ),
+            &["update.u_format.frac_bits = 4", "w_format.total_bits = 10"],
         ),
         hw_model(
             "lfsr-width-2",
