@@ -4,7 +4,7 @@
 Markdown table and an SVG plot of test error against the latent / step format bits.
 
 Usage: benches/onchip_results.py RUNS_DIR OUT_PREFIX
-  RUNS_DIR holds hw-{r,sr16,sr,bc}, fl-{r,sr,bc}, hw-/fl-bc-l0.25[-s2], hw-/fl-{r,sr}-lr{0.003,0.001} and the
+  RUNS_DIR holds hw-{r,sr16,sr,bc}, fl-{r,sr,bc}, hw-/fl-bc-l0.25[-s2], hw-/fl-{r,sr}-lr{0.003,0.001}, hw-/fl-{r,sr}-e10 (10 epochs) and the
   study runs hw-bc-w{8,10,12}, hw-bc-u{6,10}, either as run directories (NAME/summary.json, what
   `sim train --out` writes) or as the committed copies (summary-NAME.json, metrics-NAME.csv: e.g.
   results/onchip-vgg-bc-w0.125/); OUT_PREFIX e.g. results/onchip-vgg-bc-w0.125. The update lane's
@@ -94,6 +94,7 @@ def main():
     main_runs = [("r", "hw-r", "fl-r"), ("sr", "hw-sr16", "fl-sr"), ("sr", "hw-sr", "fl-sr"),
                  ("r", "hw-r-lr0.003", "fl-r-lr0.003"), ("sr", "hw-sr-lr0.003", "fl-sr-lr0.003"),
                  ("r", "hw-r-lr0.001", "fl-r-lr0.001"), ("sr", "hw-sr-lr0.001", "fl-sr-lr0.001"),
+                 ("r", "hw-r-e10", "fl-r-e10"), ("sr", "hw-sr-e10", "fl-sr-e10"),
                  ("bc", "hw-bc", "fl-bc"),
                  ("bc", "hw-bc-l0.25", "fl-bc-l0.25"), ("bc", "hw-bc-l0.25-s2", "fl-bc-l0.25-s2")]
     for m, hw, fl in main_runs:
@@ -145,10 +146,10 @@ def main():
         wr.writeheader()
         wr.writerows(rows)
     with open(out + ".md", "w") as f:
-        f.write("| run | method | lr | seed | BC start | SR bits | w_format | u_format | hardware test error % | float twin (A-bit) % | conv weights off initial sign | checked steps | update lane LUT |\n")
-        f.write("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+        f.write("| run | method | epochs | lr | seed | BC start | SR bits | w_format | u_format | hardware test error % | float twin (A-bit) % | conv weights off initial sign | checked steps | update lane LUT |\n")
+        f.write("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
         for r in rows:
-            f.write(f"| {r['run']} | {r['method']} | {r['lr']:g} | {r['seed']} | {r['bc_start']} | {r['sr_bits']} | {r['w_format']} | {r['u_format']} | {r['hardware_test_error']} | "
+            f.write(f"| {r['run']} | {r['method']} | {r['epochs']} | {r['lr']:g} | {r['seed']} | {r['bc_start']} | {r['sr_bits']} | {r['w_format']} | {r['u_format']} | {r['hardware_test_error']} | "
                     f"{r['float_twin_test_error']} | {100*r['flipped_from_init']:.2f} % | {r['checked_steps']} | {r['lane_lut']} |\n")
         if missing:
             f.write(f"\nmissing (not complete): {', '.join(missing)}\n")
