@@ -149,14 +149,20 @@ fn im2col_same<T: Real>(x: &[T], g: Geom, cols: &mut [T], ld: usize, off: usize)
                     dst[t0..t1].copy_from_slice(&plane[s0..s0 + (t1 - t0)]);
                 }
                 // columns whose input column is outside (this also covers what clipping skipped)
-                let c_lo = (-dj).clamp(0, w as isize) as usize;
-                let c_hi = ((w as isize - dj).clamp(0, w as isize) as usize).max(c_lo);
-                for j in (0..c_lo).chain(c_hi..w) {
-                    for i in lo..hi {
-                        dst[i * w + j] = T::zero();
-                    }
-                }
+                zero_outside_columns(dst, w, dj, lo..hi);
             }
+        }
+    }
+}
+
+/// Zero, in rows `rows` of the `w`-wide plane `dst`, the columns `j` whose input column `j + dj`
+/// lies outside `[0, w)`: the horizontal padding of [`im2col_same`] and [`band`].
+fn zero_outside_columns<T: Real>(dst: &mut [T], w: usize, dj: isize, rows: std::ops::Range<usize>) {
+    let c_lo = (-dj).clamp(0, w as isize) as usize;
+    let c_hi = ((w as isize - dj).clamp(0, w as isize) as usize).max(c_lo);
+    for j in (0..c_lo).chain(c_hi..w) {
+        for i in rows.clone() {
+            dst[i * w + j] = T::zero();
         }
     }
 }
@@ -184,13 +190,7 @@ fn band<T: Real>(x: &[T], g: Geom, dst: &mut [T]) {
                 let s0 = (t0 as isize + dj) as usize;
                 mid[t0..t1].copy_from_slice(&plane[s0..s0 + (t1 - t0)]);
             }
-            let c_lo = (-dj).clamp(0, w as isize) as usize;
-            let c_hi = ((w as isize - dj).clamp(0, w as isize) as usize).max(c_lo);
-            for j in (0..c_lo).chain(c_hi..w) {
-                for i in 0..h {
-                    mid[i * w + j] = T::zero();
-                }
-            }
+            zero_outside_columns(mid, w, dj, 0..h);
         }
     }
 }

@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -87,18 +86,7 @@ impl OnchipConfig {
             self.act_bits as usize,
             ACT_BITS,
         )?;
-        validate::count(
-            origin,
-            &f("epochs", "--epochs"),
-            self.epochs,
-            1..=validate::MAX_EPOCHS,
-        )?;
-        validate::count(
-            origin,
-            &f("batch", "--batch"),
-            self.batch,
-            MIN_BATCH..=validate::MAX_BATCH,
-        )?;
+        crate::train::config::validate_epochs_batch(origin, &f, self.epochs, self.batch)?;
         validate::positive(origin, &f("lr", "--lr"), self.lr, 0.0, 1.0)?;
         validate::positive(
             origin,
@@ -429,22 +417,7 @@ pub fn run<D: Accelerator>(
     }
     let epochs = config.epochs;
     let nb = train.len() / config.batch;
-    let pb = if opts.quiet {
-        ProgressBar::hidden()
-    } else {
-        let pb =
-            ProgressBar::with_draw_target(Some((epochs * nb) as u64), ProgressDrawTarget::stderr());
-        pb.set_style(
-            ProgressStyle::with_template(
-                "{msg} [{bar:30}] {pos}/{len} batches, {per_sec}, elapsed {elapsed}, ETA {eta}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        pb.set_position((done * nb) as u64);
-        pb.reset_eta();
-        pb
-    };
+    let pb = crate::train::progress::batches(opts.quiet, (epochs * nb) as u64, (done * nb) as u64);
     let stop = opts.stop_after_epochs.unwrap_or(usize::MAX);
     let summary = |history: &[OnchipEpoch], t: &IntegerTrainer| OnchipSummary {
         config: config.clone(),
