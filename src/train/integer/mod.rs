@@ -21,6 +21,7 @@
 //! * `checkpoint` — the state as named tensors and back;
 //! * [`accelerator`] — the accelerator's two jobs as a trait, the per-bit golden model;
 //! * [`layout`] — the engine's and the host's layouts;
+//! * [`onchip_config`] — what defines a run (`sim train`), validated;
 //! * [`run`] — epochs, evaluation through the engine's arithmetic, checkpoints, resume, metrics.
 
 pub mod accelerator;
@@ -32,6 +33,7 @@ pub mod conv_state;
 mod forward;
 mod head;
 pub mod layout;
+pub mod onchip_config;
 pub mod record;
 pub mod run;
 pub mod trainer;
