@@ -46,7 +46,7 @@ impl QuadraticResult {
                 .zip(ys.iter().copied())
                 .collect()
         };
-        for &dl in &self.config.deltas {
+        for &dl in &self.config.sweep.deltas {
             let mut series = Vec::new();
             for m in Method::ALL {
                 if let Some(c) = self.curve(m, dl) {
@@ -81,7 +81,7 @@ impl QuadraticResult {
             }
             .write_svg(&dir.join(format!("quadratic_delta_{dl}.svg")))?;
         }
-        let mut deltas = self.config.deltas.clone();
+        let mut deltas = self.config.sweep.deltas.clone();
         deltas.sort_by(f64::total_cmp);
         let series = Method::ALL[1..]
             .iter()
