@@ -1,8 +1,8 @@
 //! The Verilator backend (`sim --backend verilator`): the exported accelerator top `qtrain_accel.v`
-//! (what `sim export` writes, [`crate::export::verilog`]) compiled by Verilator into a small
+//! (what `sim export` writes, [`crate::app::export::verilog`]) compiled by Verilator into a small
 //! executable, cycle-accurate, behind the same [`StreamDevice`] as the rust-hdl and model backends.
 //!
-//! **Harness.** The executable is the verilated top plus `verilator_harness.cpp` (its doc has the
+//! **Harness.** The executable is the verilated top plus `harness.cpp` (its doc has the
 //! protocol): the host sends one whole transaction over a pipe (binary, little-endian: the words,
 //! the expected response length, the traffic probabilities and seed, the watchdog), the harness runs
 //! the clock loop itself — no per-cycle round trips — and answers with the output words, their
@@ -19,8 +19,8 @@
 //! happens in a private temporary directory that is renamed into place when complete, so concurrent
 //! first builds never see each other's half-written files (the loser of the rename uses the
 //! winner's model). The tool is `verilator` on `PATH` or `QTRAIN_VERILATOR`; when it is missing the
-//! error says what to install. The shapes it builds are [`crate::shapes`]' export shapes
-//! ([`crate::shapes::Use::Verilator`]).
+//! error says what to install. The shapes it builds are [`crate::devices::shapes`]' export shapes
+//! ([`crate::devices::shapes::Use::Verilator`]).
 //!
 //! **Waveform.** A model built with `--trace` writes a VCD of the first transaction (the ports and
 //! every internal signal, the clock's rising edge at `10·c + 5` ns as the rtl backend's VCD has it).
@@ -34,12 +34,12 @@ use qtrain::hw::HwConfig;
 use qtrain_hdl::accel::router::STATE_NAMES;
 use qtrain_hdl::accel::ACCEL_TOP;
 
+use crate::devices::shapes::Use;
+use crate::devices::stream::{StreamDevice, Traffic, Transfer};
 use crate::error::SimError;
-use crate::shapes::Use;
-use crate::stream::{StreamDevice, Traffic, Transfer};
 
 /// The harness compiled with every model (its doc comment has the pipe protocol).
-pub const HARNESS: &str = include_str!("verilator_harness.cpp");
+pub const HARNESS: &str = include_str!("harness.cpp");
 
 /// Verilator configuration: the router's packed state register (state, remaining payload, …) is
 /// readable by the harness (for the watchdog's diagnosis); nothing else is made public.
@@ -162,10 +162,10 @@ pub struct Model {
 
 /// The compiled model of `hw`'s top (with `--trace` when `trace`): from the cache, or built now.
 pub fn model(hw: &HwConfig, trace: bool) -> Result<Model, SimError> {
-    crate::shapes::check(hw, &qtrain::validate::Origin::Flag, Use::Verilator)?;
+    crate::devices::shapes::check(hw, &qtrain::validate::Origin::Flag, Use::Verilator)?;
     let version = verilator_version()?;
     let [verilog, ..] =
-        crate::export::verilog(hw).map_err(|e| SimError::Protocol(e.to_string()))?;
+        crate::app::export::verilog(hw).map_err(|e| SimError::Protocol(e.to_string()))?;
     let flags = format!(
         "{VERILATOR_FLAGS:?} {CXX_FLAGS:?} {OPT_FAST} {OPT_SLOW} {LINK_LIBS:?} trace={trace}"
     );

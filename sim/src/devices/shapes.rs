@@ -151,8 +151,8 @@ pub fn check(hw: &HwConfig, origin: &Origin, u: Use) -> Result<(), QtrainError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rtl_backend::{RtlDevice, RtlTarget};
-    use crate::stream::Traffic;
+    use crate::devices::rtl::{RtlDevice, RtlTarget};
+    use crate::devices::stream::Traffic;
 
     fn hw(pe: usize, simd: usize) -> HwConfig {
         let mut h = HwConfig::default();
@@ -174,7 +174,7 @@ mod tests {
                 assert_eq!(check(&h, &Origin::Flag, u).is_ok(), s.rtl, "{s:?} {u:?}");
             }
             assert!(check(&h, &Origin::Flag, Use::Export).is_ok());
-            crate::export::verilog(&h).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+            crate::app::export::verilog(&h).unwrap_or_else(|e| panic!("{s:?}: {e}"));
         }
         // a legal shape that is not compiled in: model only, and the error lists the shapes
         let h = hw(8, 128);

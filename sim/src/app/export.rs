@@ -27,8 +27,8 @@ use qtrain_hdl::update::verilog::{update_unit_verilog, UPDATE_TOP};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::driver::calibrate;
-use crate::shapes::Use;
+use crate::devices::shapes::Use;
+use crate::host::driver::calibrate;
 
 /// What an export wrote.
 #[derive(Debug)]
@@ -184,11 +184,11 @@ pub fn accel_vectors(hw: &HwConfig, seed: u64, first: Option<Vec<u64>>) -> Resul
 /// front of the transaction-level model: how [`network_layer_vectors`] gets a real network layer's
 /// transaction with exactly the parameters and inputs `sim` itself would stream.
 struct Recorder {
-    inner: crate::model_backend::ModelDevice,
+    inner: crate::devices::model::ModelDevice,
     log: Vec<(Vec<u64>, Vec<u64>)>,
 }
 
-impl crate::stream::StreamDevice for Recorder {
+impl crate::devices::stream::StreamDevice for Recorder {
     fn backend(&self) -> &'static str {
         "recorder"
     }
@@ -199,7 +199,7 @@ impl crate::stream::StreamDevice for Recorder {
         &mut self,
         input: &[u64],
         n_out: usize,
-    ) -> Result<crate::stream::Transfer, crate::error::SimError> {
+    ) -> Result<crate::devices::stream::Transfer, crate::error::SimError> {
         let t = self.inner.transfer(input, n_out)?;
         self.log.push((input.to_vec(), t.output.clone()));
         Ok(t)
@@ -215,7 +215,7 @@ pub fn network_layer_vectors(
     act_bits: u32,
     seed: u64,
 ) -> Result<(Vec<u64>, Vec<u64>)> {
-    let mut plan = crate::plan::NetPlan::new("vgg-bc", 1.0, act_bits)?;
+    let mut plan = crate::host::plan::NetPlan::new("vgg-bc", 1.0, act_bits)?;
     let Some(at) = plan.convs.iter().position(|c| c.name == name) else {
         let names: Vec<&str> = plan.convs.iter().map(|c| c.name.as_str()).collect();
         bail!(
@@ -233,15 +233,15 @@ pub fn network_layer_vectors(
         })?;
     }
     let mut dev = Recorder {
-        inner: crate::model_backend::ModelDevice::new(hw)?,
+        inner: crate::devices::model::ModelDevice::new(hw)?,
         log: Vec::new(),
     };
-    let images: Vec<Vec<u32>> = crate::driver::synthetic_images(1, seed)
+    let images: Vec<Vec<u32>> = crate::host::driver::synthetic_images(1, seed)
         .iter()
-        .map(|i| crate::driver::planar_to_hwc(i))
+        .map(|i| crate::host::driver::planar_to_hwc(i))
         .collect();
-    let mut params = crate::driver::ParamSource::Synthetic { seed };
-    crate::driver::run_batch(
+    let mut params = crate::host::driver::ParamSource::Synthetic { seed };
+    crate::host::driver::run_batch(
         &plan,
         &mut dev,
         &mut params,
@@ -391,11 +391,11 @@ endmodule
 }
 
 /// The Verilog of `hw`'s accelerator top, conv engine and update unit, in that order; errors name
-/// the fields when `hw` is not one of the shapes this binary instantiates ([`crate::shapes`]).
+/// the fields when `hw` is not one of the shapes this binary instantiates ([`crate::devices::shapes`]).
 pub fn verilog(hw: &HwConfig) -> Result<[String; 3]> {
-    crate::shapes::check(hw, &qtrain::validate::Origin::Flag, Use::Export)?;
+    crate::devices::shapes::check(hw, &qtrain::validate::Origin::Flag, Use::Export)?;
     let u = &hw.update;
-    // One arm per exported shape of `crate::shapes` (CONV_SHAPES, UPDATE_SHAPE).
+    // One arm per exported shape of `crate::devices::shapes` (CONV_SHAPES, UPDATE_SHAPE).
     let shape = (
         hw.conv.pe,
         hw.conv.simd,
@@ -418,7 +418,7 @@ pub fn verilog(hw: &HwConfig) -> Result<[String; 3]> {
             ConvEngine::<32, 1, 32>::new(&hw.conv)?.verilog(),
         ),
         (p, s, l, w, b) => bail!(
-            "internal: crate::shapes lists conv ({p}, {s}) with a {l}-lane {w}/{b}-bit update unit for \
+            "internal: crate::devices::shapes lists conv ({p}, {s}) with a {l}-lane {w}/{b}-bit update unit for \
              export, but export.rs does not instantiate it"
         ),
     };
