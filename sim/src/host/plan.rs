@@ -260,7 +260,7 @@ mod tests {
         }
         assert!(ResNetPlan::new("resnet-56", 1.0, 1).is_err());
         assert!(ResNetPlan::new("wrn-56-x", 1.0, 4).is_err());
-        assert!(matches!(Plan::new("WRN-16-4", 1.0, 4), Ok(Plan::ResNet(_))));
+        assert!(matches!(Plan::new("WRN-20-4", 1.0, 4), Ok(Plan::ResNet(_))));
         assert!(matches!(Plan::new("vgg-bc", 1.0, 4), Ok(Plan::Vgg(_))));
     }
 }
