@@ -1,8 +1,8 @@
 //! Compiling the exported top with Verilator and caching the model per hardware configuration
 //! (the **Build** paragraph of [`super`]).
 
-use std::path::{Path, PathBuf};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
