@@ -26,7 +26,9 @@ use qtrain_hdl::update::verilog::{update_unit_verilog, UPDATE_TOP};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::devices::shapes::Use;
+use crate::devices::shapes::{
+    export_conv_shapes, Use, UPDATE_LANES, UPDATE_SHAPE, UPDATE_U_BITS, UPDATE_W_BITS,
+};
 use crate::error::{usage, SimError};
 use crate::host::driver::calibrate;
 
@@ -273,35 +275,22 @@ pub fn verilog(hw: &HwConfig) -> Result<[String; 3]> {
     crate::devices::shapes::check(hw, &qtrain::validate::Origin::Flag, Use::Export)?;
     let u = &hw.update;
     // One arm per exported shape of `crate::devices::shapes` (CONV_SHAPES, UPDATE_SHAPE).
-    let shape = (
+    let shape = (u.lanes, u.w_format.total_bits, u.u_format.total_bits);
+    if shape != UPDATE_SHAPE {
+        usage!("internal: sim export instantiates the update unit {UPDATE_SHAPE:?}, not {shape:?}");
+    }
+    let (accel_v, conv_v) = export_conv_shapes!(hw.conv.pe, hw.conv.simd, |P| (
+        AccelTop::<P, 1, P, UPDATE_LANES, UPDATE_W_BITS, UPDATE_U_BITS>::new(hw)?.verilog(),
+        ConvEngine::<P, 1, P>::new(&hw.conv)?.verilog(),
+    ), else usage!(
+        "internal: crate::devices::shapes lists conv ({}, {}) for export, but app/export does not \
+         instantiate it",
         hw.conv.pe,
-        hw.conv.simd,
-        u.lanes,
-        u.w_format.total_bits,
-        u.u_format.total_bits,
-    );
-    let (accel_v, conv_v) = match shape {
-        (16, 64, 16, 16, 8) => (
-            AccelTop::<16, 1, 16, 16, 16, 8>::new(hw)?.verilog(),
-            ConvEngine::<16, 1, 16>::new(&hw.conv)?.verilog(),
-        ),
-        (4, 64, 16, 16, 8) => (
-            AccelTop::<4, 1, 4, 16, 16, 8>::new(hw)?.verilog(),
-            ConvEngine::<4, 1, 4>::new(&hw.conv)?.verilog(),
-        ),
-        // The large configuration of bitstreams/reports/xc7-utilisation.md.
-        (32, 64, 16, 16, 8) => (
-            AccelTop::<32, 1, 32, 16, 16, 8>::new(hw)?.verilog(),
-            ConvEngine::<32, 1, 32>::new(&hw.conv)?.verilog(),
-        ),
-        (p, s, l, w, b) => usage!(
-            "internal: crate::devices::shapes lists conv ({p}, {s}) with a {l}-lane {w}/{b}-bit update unit for \
-             export, but export.rs does not instantiate it"
-        ),
-    };
+        hw.conv.simd
+    ));
     let accel_v = accel_v.map_err(|e| SimError::Tool(format!("accelerator top Verilog: {e}")))?;
     let conv_v = conv_v.map_err(|e| SimError::Tool(format!("conv engine Verilog: {e}")))?;
-    let update_v = update_unit_verilog::<16, 16, 8>(u)?;
+    let update_v = update_unit_verilog::<UPDATE_LANES, UPDATE_W_BITS, UPDATE_U_BITS>(u)?;
     Ok([accel_v, conv_v, update_v])
 }
 
