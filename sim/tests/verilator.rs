@@ -11,14 +11,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn sim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sim"))
-}
+use crate::common::{scratch, sim};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verilator-tests");
-    std::fs::create_dir_all(&d).unwrap();
-    d.join(name)
+    scratch("verilator-tests", name)
 }
 
 /// Whether Verilator can run; without it: fail under `QTRAIN_REQUIRE_TOOLS`, else print SKIP.
