@@ -595,6 +595,6 @@ fn harness_seeds_traffic_with_the_library_gamma() {
     let lit = format!("0x{:X}ULL", qtrain::splitmix::GAMMA);
     assert!(
         qtrain_sim::devices::verilator::HARNESS.contains(&format!("(seed * {lit}) | 1")),
-        "sim/src/verilator_harness.cpp must seed its XorShift with seed * {lit} | 1 (the rust-hdl runners' seeding)"
+        "sim/src/devices/verilator/harness.cpp must seed its XorShift with seed * {lit} | 1 (the rust-hdl runners' seeding)"
     );
 }
