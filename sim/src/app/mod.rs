@@ -1,5 +1,5 @@
-//! The applications behind `sim`'s subcommands, each taking a validated configuration from
-//! [`crate::cli`]: [`session`] (`sim run`: a network through the accelerator, any kind),
+//! The applications behind `sim`'s subcommands, each taking a validated configuration (built
+//! by `crate::cli`, which depends on this module and not the other way round): [`session`] (`sim run`: a network through the accelerator, any kind),
 //! [`hil`] (`sim run --train`: a few hardware-in-the-loop steps checked against the golden path),
 //! [`train`] (`sim train`: epochs), [`export`] (`sim export`) and [`bench`] (`sim bench`).
 

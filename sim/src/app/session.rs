@@ -2,13 +2,13 @@
 //! output checked against the golden model, whatever the network kind (the plan says which layers
 //! run where); with a trained model and real data, top-1 of the hardware path and of the float model.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use qtrain::hw::HwConfig;
-use qtrain::output::OutFile;
+use qtrain::output::{OutFile, Target};
 use qtrain::validate::Origin;
 
-use crate::cli::run::SessionConfig;
 use crate::devices::select::DeviceConfig;
 use crate::error::{usage, SimError};
 use crate::host::driver::{planar_to_hwc, read_counters, run_batch, synthetic_images, ParamSource};
@@ -16,6 +16,29 @@ use crate::host::plan::Plan;
 use crate::host::resnet::run_resnet_batch;
 use crate::host::trained::TrainedModel;
 use crate::report::{merge_extras, merge_layer_reports, ResNetExtras, RunReport};
+
+/// A validated inference session.
+#[derive(Debug)]
+pub struct SessionConfig {
+    /// `--net` as the user wrote it (reports echo it).
+    pub net: String,
+    /// The network's plan (parsed from `--net` once).
+    pub plan: Plan,
+    /// `--width`.
+    pub width: f64,
+    /// Images to stream.
+    pub images: usize,
+    /// Images per batch.
+    pub batch: usize,
+    /// Seed of the synthetic weights and images.
+    pub seed: u64,
+    /// `--data`: real test images.
+    pub data: Option<PathBuf>,
+    /// `--weights`: a trained vgg-bc model.
+    pub weights: Option<PathBuf>,
+    /// `--vcd`.
+    pub vcd: Option<Target>,
+}
 
 /// Planar CIFAR images and, from `--data`, their labels.
 pub type Images = (Vec<Vec<u8>>, Option<Vec<u16>>);

@@ -5,13 +5,33 @@
 //! and the first `--check-steps` steps sent to a cycle-accurate backend as the top's conv (op 1)
 //! and update (op 2) transactions, every value compared with the golden path's.
 //!
-//! Flags become a validated [`TrainConfig`] once ([`crate::cli::train`]); the run itself is qtrain's.
+//! Flags become a validated [`TrainConfig`] once (by `crate::cli::train`); the run itself is qtrain's.
 
-use qtrain::train::integer::run::{self as onchip, Check};
+use std::path::PathBuf;
+
+use qtrain::hw::HwConfig;
+use qtrain::train::integer::run::{self as onchip, Check, OnchipConfig, OnchipOptions};
 
 use crate::app::hil::HwAccelerator;
-use crate::cli::train::TrainConfig;
+use crate::devices::select::DeviceConfig;
 use crate::error::SimError;
+
+/// A validated `sim train`.
+#[derive(Debug)]
+pub struct TrainConfig {
+    /// The training run (qtrain's on-chip trainer).
+    pub run: OnchipConfig,
+    /// The hardware it trains on (`update` set from the run's formats).
+    pub hw: HwConfig,
+    /// CIFAR directory.
+    pub data: PathBuf,
+    /// Output directory.
+    pub out: PathBuf,
+    /// Resume / overwrite / stop-after / quiet.
+    pub options: OnchipOptions,
+    /// The device of the checked steps and how many (none when `--check-steps 0`).
+    pub check: Option<(DeviceConfig, u64)>,
+}
 
 /// `sim train`: the run, then a line that says how it ended.
 pub fn run(cfg: TrainConfig) -> Result<(), SimError> {

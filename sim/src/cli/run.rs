@@ -9,6 +9,7 @@ use qtrain::output::{self as outputs, Target};
 use qtrain::validate::{self, Origin};
 
 use crate::app::hil::{Corruption, HilConfig};
+use crate::app::session::SessionConfig;
 use crate::cli::{method_parser, HwSource};
 use crate::devices::rtl::RtlTarget;
 use crate::devices::select::{Backend, DeviceConfig, DEFAULT_WATCHDOG};
@@ -143,29 +144,6 @@ pub enum RunMode {
     Session(SessionConfig),
     /// Hardware-in-the-loop training steps (`crate::app::hil`).
     Train(HilConfig),
-}
-
-/// A validated inference session.
-#[derive(Debug)]
-pub struct SessionConfig {
-    /// `--net` as the user wrote it (reports echo it).
-    pub net: String,
-    /// The network's plan (parsed from `--net` once).
-    pub plan: Plan,
-    /// `--width`.
-    pub width: f64,
-    /// Images to stream.
-    pub images: usize,
-    /// Images per batch.
-    pub batch: usize,
-    /// Seed of the synthetic weights and images.
-    pub seed: u64,
-    /// `--data`: real test images.
-    pub data: Option<PathBuf>,
-    /// `--weights`: a trained vgg-bc model.
-    pub weights: Option<PathBuf>,
-    /// `--vcd`.
-    pub vcd: Option<Target>,
 }
 
 impl RunArgs {

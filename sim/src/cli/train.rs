@@ -7,6 +7,7 @@ use qtrain::hw::HwConfig;
 use qtrain::train::integer::run::{OnchipConfig, OnchipOptions};
 use qtrain::validate::Origin;
 
+use crate::app::train::TrainConfig;
 use crate::devices::rtl::RtlTarget;
 use crate::devices::select::{Backend, DeviceConfig};
 use crate::devices::shapes::{self, Use};
@@ -101,23 +102,6 @@ pub struct TrainArgs {
     /// Stop after this many finished epochs (as if killed; for tests of --resume).
     #[arg(long, hide = true)]
     pub stop_after_epochs: Option<usize>,
-}
-
-/// A validated `sim train`.
-#[derive(Debug)]
-pub struct TrainConfig {
-    /// The training run (qtrain's on-chip trainer).
-    pub run: OnchipConfig,
-    /// The hardware it trains on (`update` set from the run's formats).
-    pub hw: HwConfig,
-    /// CIFAR directory.
-    pub data: PathBuf,
-    /// Output directory.
-    pub out: PathBuf,
-    /// Resume / overwrite / stop-after / quiet.
-    pub options: OnchipOptions,
-    /// The device of the checked steps and how many (none when `--check-steps 0`).
-    pub check: Option<(DeviceConfig, u64)>,
 }
 
 impl TrainArgs {

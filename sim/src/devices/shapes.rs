@@ -213,7 +213,7 @@ mod tests {
                 assert_eq!(check(&h, &Origin::Flag, u).is_ok(), s.rtl, "{s:?} {u:?}");
             }
             assert!(check(&h, &Origin::Flag, Use::Export).is_ok());
-            crate::app::export::verilog(&h).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+            crate::devices::verilog::verilog(&h).unwrap_or_else(|e| panic!("{s:?}: {e}"));
         }
         // a legal shape that is not compiled in: model only, and the error lists the shapes
         let h = hw(8, 128);

@@ -19,16 +19,13 @@ use qtrain::exact::geometry::{input_stream, output_stream, ConvLayer};
 use qtrain::exact::update::{pad_filters, UpdateCommand, UpdateGrid, UpdateMode};
 use qtrain::exact::{pack, xnor_conv};
 use qtrain::hw::HwConfig;
-use qtrain_hdl::accel::{AccelTop, ACCEL_TOP};
+use qtrain_hdl::accel::ACCEL_TOP;
 use qtrain_hdl::conv::engine::VERILOG_TOP;
-use qtrain_hdl::conv::ConvEngine;
-use qtrain_hdl::update::verilog::{update_unit_verilog, UPDATE_TOP};
+use qtrain_hdl::update::verilog::UPDATE_TOP;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::devices::shapes::{
-    export_conv_shapes, Use, UPDATE_LANES, UPDATE_SHAPE, UPDATE_U_BITS, UPDATE_W_BITS,
-};
+pub use crate::devices::verilog::verilog;
 use crate::error::{usage, SimError};
 use crate::host::driver::calibrate;
 
@@ -267,31 +264,6 @@ fn hex(words: &[u64]) -> String {
         let _ = writeln!(s, "{w:016x}");
         s
     })
-}
-
-/// The Verilog of `hw`'s accelerator top, conv engine and update unit, in that order; errors name
-/// the fields when `hw` is not one of the shapes this binary instantiates ([`crate::devices::shapes`]).
-pub fn verilog(hw: &HwConfig) -> Result<[String; 3]> {
-    crate::devices::shapes::check(hw, &qtrain::validate::Origin::Flag, Use::Export)?;
-    let u = &hw.update;
-    // One arm per exported shape of `crate::devices::shapes` (CONV_SHAPES, UPDATE_SHAPE).
-    let shape = (u.lanes, u.w_format.total_bits, u.u_format.total_bits);
-    if shape != UPDATE_SHAPE {
-        usage!("internal: sim export instantiates the update unit {UPDATE_SHAPE:?}, not {shape:?}");
-    }
-    let (accel_v, conv_v) = export_conv_shapes!(hw.conv.pe, hw.conv.simd, |P| (
-        AccelTop::<P, 1, P, UPDATE_LANES, UPDATE_W_BITS, UPDATE_U_BITS>::new(hw)?.verilog(),
-        ConvEngine::<P, 1, P>::new(&hw.conv)?.verilog(),
-    ), else usage!(
-        "internal: crate::devices::shapes lists conv ({}, {}) for export, but app/export does not \
-         instantiate it",
-        hw.conv.pe,
-        hw.conv.simd
-    ));
-    let accel_v = accel_v.map_err(|e| SimError::Tool(format!("accelerator top Verilog: {e}")))?;
-    let conv_v = conv_v.map_err(|e| SimError::Tool(format!("conv engine Verilog: {e}")))?;
-    let update_v = update_unit_verilog::<UPDATE_LANES, UPDATE_W_BITS, UPDATE_U_BITS>(u)?;
-    Ok([accel_v, conv_v, update_v])
 }
 
 /// Export everything for the configuration `hw` into `dir`, all or nothing: every file is generated

@@ -139,7 +139,7 @@ pub fn model(hw: &HwConfig, trace: bool) -> Result<Model, SimError> {
     crate::devices::shapes::check(hw, &qtrain::validate::Origin::Flag, Use::Verilator)?;
     let version = verilator_version()?;
     let [verilog, ..] =
-        crate::app::export::verilog(hw).map_err(|e| SimError::Protocol(e.to_string()))?;
+        crate::devices::verilog::verilog(hw).map_err(|e| SimError::Protocol(e.to_string()))?;
     let flags = format!(
         "{VERILATOR_FLAGS:?} {CXX_FLAGS:?} {OPT_FAST} {OPT_SLOW} {LINK_LIBS:?} trace={trace}"
     );

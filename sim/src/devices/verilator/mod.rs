@@ -1,5 +1,5 @@
 //! The Verilator backend (`sim --backend verilator`): the exported accelerator top `qtrain_accel.v`
-//! (what `sim export` writes, [`crate::app::export::verilog`]) compiled by Verilator into a small
+//! (what `sim export` writes, [`crate::devices::verilog::verilog`]) compiled by Verilator into a small
 //! executable, cycle-accurate, behind the same [`StreamDevice`] as the rust-hdl and model backends.
 //!
 //! **Harness.** The executable is the verilated top plus `harness.cpp` (its doc has the
