@@ -159,11 +159,22 @@ pub(super) fn band<T: Real>(x: &[T], g: Geom, dst: &mut [T]) {
     }
 }
 
+/// Tap row `ki` of the im2col matrix as a view of a [`band`]: `k·c` rows of `h·w` columns, row
+/// stride `(h + 2·pad)·w`.
+pub(super) fn band_view<T>(band: &[T], g: Geom, ki: usize) -> MatRef<'_, T> {
+    MatRef {
+        data: &band[ki * g.w..],
+        rows: g.k * g.c,
+        cols: g.h * g.w,
+        rs: (g.h + 2 * g.p) * g.w,
+        cs: 1,
+    }
+}
+
 /// `out (m × hw) = Σ_ki wp[:, ki-th block] · (band view ki)`, the convolution of one image from its
 /// [`band`]; `wp` is the kernel as `(m, k, c, k)` (tap row first), row-major.
 pub(super) fn band_product<T: Real>(wp: &[T], m: usize, g: Geom, band: &[T], out: &mut [T]) {
     let kc = g.k * g.c;
-    let big_p = (g.h + 2 * g.p) * g.w;
     let hw = g.h * g.w;
     for ki in 0..g.k {
         let lhs = MatRef {
@@ -173,13 +184,7 @@ pub(super) fn band_product<T: Real>(wp: &[T], m: usize, g: Geom, band: &[T], out
             rs: g.k * kc,
             cs: 1,
         };
-        let rhs = MatRef {
-            data: &band[ki * g.w..],
-            rows: kc,
-            cols: hw,
-            rs: big_p,
-            cs: 1,
-        };
+        let rhs = band_view(band, g, ki);
         matmul(lhs, rhs, out, hw, ki > 0);
     }
 }

@@ -12,7 +12,7 @@ use super::matmul::{give_buffer, matmul, prefix, take_buffer, MatRef};
 use super::{Layer, Param, ParamKind, Real};
 
 mod lowering;
-use lowering::{band, band_product, col2im, im2col, tap_rows_first, Geom};
+use lowering::{band, band_product, band_view, col2im, im2col, tap_rows_first, Geom};
 
 /// Most images per GEMM.
 pub const CHUNK: usize = 8;
@@ -161,13 +161,7 @@ impl<T: Real> Conv2d<T> {
                         let kc = g.k * c;
                         let mut dwt = vec![T::zero(); kk * cout];
                         for ki in 0..g.k {
-                            let v = MatRef {
-                                data: &bx[ki * g.w..],
-                                rows: kc,
-                                cols: hw,
-                                rs: big_p,
-                                cs: 1,
-                            };
+                            let v = band_view(bx, g, ki);
                             matmul(v, dt, &mut dwt[ki * kc * cout..], cout, false);
                         }
                         if let Some((wfp, gd)) = &band_dx {
