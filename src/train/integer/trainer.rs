@@ -12,7 +12,7 @@
 //!    ties away from zero, saturated and counted); γ, β and the head take their ADAM step in float.
 //! 4. **Update** ([`UpdateUnitModel`]): per conv layer one 2-word command (mode R/SR/BC, binary grid,
 //!    sign packing with the filter length `9·C_in`, saturation counter cleared; the run's very first
-//!    command also reseeds lane `l` to `lane_state(`[`lane_seed`]`(seed), l)`, after which the LFSRs
+//!    command also reseeds lane `l` to `lane_state(`[`super::lane_seed`]`(seed), l)`, after which the LFSRs
 //!    run on across layers and steps), then the layer's `(w, u)` stream filter by filter, each filter
 //!    padded to whole beats (padding lanes `w = +1, u = 0`, dropped). Back come the new stored weights
 //!    and the packed signs that are the next forward pass's weights.
