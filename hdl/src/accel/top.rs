@@ -26,6 +26,9 @@ use qtrain::QtrainError;
 
 use super::router::Router;
 use crate::conv::ConvEngine;
+use crate::error::HdlError;
+use crate::export::named_verilog;
+use crate::stream::harness::word_stream;
 use crate::stream::{SkidBuffer, Wide};
 use crate::update::UpdateUnit;
 
@@ -103,15 +106,15 @@ impl<
 
     /// The top as Verilog, top module renamed to [`ACCEL_TOP`] (submodules `qtrain_accel$…`).
     /// Checks connectivity first (`check_all`); errors name the open signal.
-    pub fn verilog(&mut self) -> Result<String, String> {
-        self.connect_all();
-        check_all(self).map_err(|e| format!("{e:?}"))?;
-        let v = generate_verilog(self);
-        Ok(v.replace("module top(", &format!("module {ACCEL_TOP}("))
-            .replace("module top (", &format!("module {ACCEL_TOP} ("))
-            .replace("top$", &format!("{ACCEL_TOP}$")))
+    pub fn verilog(&mut self) -> Result<String, HdlError> {
+        named_verilog(self, ACCEL_TOP)
     }
 }
+
+word_stream!(
+    [const P: usize, const SW: usize, const PSW: usize, const L: usize, const WB: usize, const UB: usize]
+    AccelTop<P, SW, PSW, L, WB, UB>
+);
 
 impl<
         const P: usize,

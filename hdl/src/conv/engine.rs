@@ -43,6 +43,9 @@ use crate::conv::{
     output::OutputUnit, pe_array::PeArray, requant::RequantUnit, sequencer::Sequencer,
     shape::Sizes, weight_buffer::WeightBuffer, window::WindowUnit, window_buffer::WindowBuffer,
 };
+use crate::error::HdlError;
+use crate::export::named_verilog;
+use crate::stream::harness::word_stream;
 use crate::stream::{SkidBuffer, Wide};
 
 /// The conv engine with P PEs and S = 64·SW SIMD lanes (PSW = P·SW).
@@ -246,12 +249,9 @@ pub const VERILOG_TOP: &str = "qtrain_conv_engine";
 impl<const P: usize, const SW: usize, const PSW: usize> ConvEngine<P, SW, PSW> {
     /// The engine as Verilog, top module renamed to [`VERILOG_TOP`] (submodules `VERILOG_TOP$…`).
     /// Checks connectivity first (`check_all`); errors name the open signal.
-    pub fn verilog(&mut self) -> Result<String, String> {
-        self.connect_all();
-        check_all(self).map_err(|e| format!("{e:?}"))?;
-        let v = generate_verilog(self);
-        Ok(v.replace("module top(", &format!("module {VERILOG_TOP}("))
-            .replace("module top (", &format!("module {VERILOG_TOP} ("))
-            .replace("top$", &format!("{VERILOG_TOP}$")))
+    pub fn verilog(&mut self) -> Result<String, HdlError> {
+        named_verilog(self, VERILOG_TOP)
     }
 }
+
+word_stream!([const P: usize, const SW: usize, const PSW: usize] ConvEngine<P, SW, PSW>);

@@ -1,6 +1,7 @@
 //! Valid/ready streams (AXI4-Stream style: data, valid, ready, last; a word moves when valid and
 //! ready are both high) and the wide bus type the conv engine's datapath uses.
 
+pub mod harness;
 pub mod skid_buffer;
 pub mod wide;
 
