@@ -115,3 +115,80 @@ impl Wave {
             .collect()
     }
 }
+
+/// The word-stream ports of a top (the conv engine, `qtrain_accel`, the Verilator model), in
+/// [`PortSample`] order: what [`read_ports`] reads.
+pub const PORTS: [&str; 9] = [
+    "clock",
+    "in_data",
+    "in_valid",
+    "in_last",
+    "in_ready",
+    "out_data",
+    "out_valid",
+    "out_last",
+    "out_ready",
+];
+
+/// The word-stream ports at one sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PortSample {
+    /// `clock`.
+    pub clock: bool,
+    /// `in_data`.
+    pub in_data: u64,
+    /// `in_valid`.
+    pub in_valid: bool,
+    /// `in_last`.
+    pub in_last: bool,
+    /// `in_ready`.
+    pub in_ready: bool,
+    /// `out_data`.
+    pub out_data: u64,
+    /// `out_valid`.
+    pub out_valid: bool,
+    /// `out_last`.
+    pub out_last: bool,
+    /// `out_ready`.
+    pub out_ready: bool,
+}
+
+impl PortSample {
+    fn from_row(v: &[u64]) -> Self {
+        PortSample {
+            clock: v[0] == 1,
+            in_data: v[1],
+            in_valid: v[2] == 1,
+            in_last: v[3] == 1,
+            in_ready: v[4] == 1,
+            out_data: v[5],
+            out_valid: v[6] == 1,
+            out_last: v[7] == 1,
+            out_ready: v[8] == 1,
+        }
+    }
+}
+
+/// Read the [`PORTS`] of the VCD's top scope.
+pub fn read_ports(path: &Path) -> Result<Wave, HdlError> {
+    read(path, &PORTS)
+}
+
+impl Wave {
+    /// The ports at every timestamp, for a wave read by [`read_ports`].
+    pub fn port_samples(&self) -> Vec<(u64, PortSample)> {
+        self.samples
+            .iter()
+            .map(|(t, v)| (*t, PortSample::from_row(v)))
+            .collect()
+    }
+
+    /// The ports at the clock-low sample of every cycle (one per cycle, in order), for a wave read by
+    /// [`read_ports`].
+    pub fn port_cycles(&self) -> Vec<PortSample> {
+        self.cycles()
+            .iter()
+            .map(|(_, v)| PortSample::from_row(v))
+            .collect()
+    }
+}

@@ -178,81 +178,11 @@ fn bit_exact_other_configuration() {
     }
 }
 
-/// Signal values at the clock-low sample of every cycle (what the rising edge sees), read from a VCD
-/// written by the runner (low phase at `cycle·10 000` ps).
-struct Wave {
-    names: Vec<String>,
-    rows: Vec<(u64, Vec<u64>)>,
-}
-
-fn read_vcd(path: &std::path::Path, names: &[&str]) -> Wave {
-    use vcd::{Command, Value};
-    let f = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-    let mut parser = vcd::Parser::new(f);
-    let header = parser.parse_header().unwrap();
-    let codes: Vec<vcd::IdCode> = names
-        .iter()
-        .map(|n| {
-            let path: Vec<&str> = n.split('.').collect();
-            header
-                .find_var(&path)
-                .unwrap_or_else(|| panic!("{n} is not in the VCD"))
-                .code
-        })
-        .collect();
-    let mut cur = vec![0u64; names.len()];
-    let mut rows = Vec::new();
-    let mut t_prev: Option<u64> = None;
-    let bits = |vals: &mut dyn Iterator<Item = Value>| {
-        vals.fold(0u64, |acc, v| (acc << 1) | u64::from(v == Value::V1))
-    };
-    for cmd in parser {
-        match cmd.unwrap() {
-            Command::Timestamp(t) => {
-                if let Some(tp) = t_prev.filter(|tp| tp % 10_000 == 0) {
-                    rows.push((tp / 10_000, cur.clone()));
-                }
-                t_prev = Some(t);
-            }
-            Command::ChangeScalar(id, v) => {
-                for (i, c) in codes.iter().enumerate() {
-                    if *c == id {
-                        cur[i] = u64::from(v == Value::V1);
-                    }
-                }
-            }
-            Command::ChangeVector(id, v) => {
-                for (i, c) in codes.iter().enumerate() {
-                    if *c == id {
-                        cur[i] = bits(&mut v.iter());
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some(tp) = t_prev.filter(|tp| tp % 10_000 == 0) {
-        rows.push((tp / 10_000, cur));
-    }
-    Wave {
-        names: names.iter().map(|s| s.to_string()).collect(),
-        rows,
-    }
-}
-
-impl Wave {
-    fn col(&self, name: &str) -> usize {
-        self.names.iter().position(|n| n == name).unwrap()
-    }
-    /// Cycles in which `valid` and `ready` were both high.
-    fn transfers(&self, valid: &str, ready: &str) -> Vec<u64> {
-        let (v, r) = (self.col(valid), self.col(ready));
-        self.rows
-            .iter()
-            .filter(|(_, x)| x[v] == 1 && x[r] == 1)
-            .map(|(c, _)| *c)
-            .collect()
-    }
+/// Signal values read back from a VCD written by the runner; names are paths below the top scope
+/// `uut` ([`qtrain_hdl::vcd::Wave::cycles`]: the clock-low sample of every cycle, what the rising
+/// edge sees).
+fn read_vcd(path: &std::path::Path, names: &[&str]) -> qtrain_hdl::vcd::Wave {
+    qtrain_hdl::vcd::read(path, names).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Waveform bench: writes target/tmp/update_unit_*.vcd, reads it back, checks the handshake rules,
@@ -262,15 +192,15 @@ fn waveform_handshakes_throughput_latency() {
     let p = UpdateParams::default();
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let names = [
-        "uut.in_valid",
-        "uut.in_ready",
-        "uut.out_valid",
-        "uut.out_ready",
-        "uut.out_last",
-        "uut.pack_valid",
-        "uut.sat_count",
-        "uut.lane$0.w_out",
-        "uut.lane$15.q_out",
+        "in_valid",
+        "in_ready",
+        "out_valid",
+        "out_ready",
+        "out_last",
+        "pack_valid",
+        "sat_count",
+        "lane$0.w_out",
+        "lane$15.q_out",
     ];
     for (tag, traffic) in [
         ("full_speed", Traffic::full_speed()),
@@ -298,21 +228,22 @@ fn waveform_handshakes_throughput_latency() {
         compare(&m.run(&w, &u).unwrap(), &hw).unwrap();
         let wave = read_vcd(&path, &names);
         // Handshakes seen in the waveform are exactly the ones the host counted.
-        let ins = wave.transfers("uut.in_valid", "uut.in_ready");
-        let outs = wave.transfers("uut.out_valid", "uut.out_ready");
+        let ins = wave.transfers("in_valid", "in_ready");
+        let outs = wave.transfers("out_valid", "out_ready");
         assert_eq!(ins, log.in_cycles, "{tag}: input handshakes");
         assert_eq!(outs, log.out_cycles, "{tag}: output handshakes");
         assert_eq!((ins.len(), outs.len()), (beats, beats), "{tag}");
         // AXI-Stream rule: a stalled output beat stays valid and unchanged until taken.
-        let (ov, or) = (wave.col("uut.out_valid"), wave.col("uut.out_ready"));
+        let (ov, or) = (wave.col("out_valid"), wave.col("out_ready"));
         let data = [
-            wave.col("uut.out_last"),
-            wave.col("uut.pack_valid"),
-            wave.col("uut.lane$0.w_out"),
-            wave.col("uut.lane$15.q_out"),
+            wave.col("out_last"),
+            wave.col("pack_valid"),
+            wave.col("lane$0.w_out"),
+            wave.col("lane$15.q_out"),
         ];
         let mut stalls = 0;
-        for pair in wave.rows.windows(2) {
+        let rows = wave.cycles();
+        for pair in rows.windows(2) {
             let (a, b) = (&pair[0].1, &pair[1].1);
             if a[ov] == 1 && a[or] == 0 {
                 stalls += 1;
@@ -345,8 +276,8 @@ fn waveform_handshakes_throughput_latency() {
                 );
             }
         }
-        let sat = wave.col("uut.sat_count");
-        assert_eq!(wave.rows.last().unwrap().1[sat], m.saturation().count);
+        let sat = wave.col("sat_count");
+        assert_eq!(rows.last().unwrap().1[sat], m.saturation().count);
     }
 }
 
