@@ -29,44 +29,32 @@ use crate::conv::ConvEngine;
 use crate::error::HdlError;
 use crate::export::named_verilog;
 use crate::stream::harness::word_stream;
+use crate::stream::ports::word_stream_block;
 use crate::stream::{SkidBuffer, Wide};
 use crate::update::UpdateUnit;
 
-/// Conv engine with P PEs and S = 64·SW lanes (PSW = P·SW) and an update unit of L lanes with
-/// WB-bit weights and UB-bit steps, behind one stream pair.
-#[derive(LogicBlock)]
-pub struct AccelTop<
-    const P: usize,
-    const SW: usize,
-    const PSW: usize,
-    const L: usize,
-    const WB: usize,
-    const UB: usize,
-> {
-    /// Clock.
-    pub clock: Signal<In, Clock>,
-    /// Input stream word.
-    pub in_data: Signal<In, Wide<1>>,
-    /// Input stream valid.
-    pub in_valid: Signal<In, Bit>,
-    /// Input stream last (accepted, not interpreted: headers carry lengths).
-    pub in_last: Signal<In, Bit>,
-    /// Input stream ready.
-    pub in_ready: Signal<Out, Bit>,
-    /// Output stream word.
-    pub out_data: Signal<Out, Wide<1>>,
-    /// Output stream valid.
-    pub out_valid: Signal<Out, Bit>,
-    /// Output stream last: final word of a transaction's response.
-    pub out_last: Signal<Out, Bit>,
-    /// Output stream ready.
-    pub out_ready: Signal<In, Bit>,
-    in_skid: SkidBuffer<Wide<1>>,
-    /// The transaction router (public so that runners can report its state).
-    pub router: Router<L, WB, UB>,
-    conv: ConvEngine<P, SW, PSW>,
-    upd: UpdateUnit<L, WB, UB>,
-    out_skid: SkidBuffer<Wide<1>>,
+word_stream_block! {
+    /// Conv engine with P PEs and S = 64·SW lanes (PSW = P·SW) and an update unit of L lanes with
+    /// WB-bit weights and UB-bit steps, behind one stream pair.
+    ///
+    /// Ports: the word streams ([`crate::stream::ports`]); `in_last` is accepted, not interpreted (headers
+    /// carry lengths); `out_last` marks the final word of a transaction's response.
+    #[derive(LogicBlock)]
+    pub struct AccelTop<
+        const P: usize,
+        const SW: usize,
+        const PSW: usize,
+        const L: usize,
+        const WB: usize,
+        const UB: usize,
+    > {
+        in_skid: SkidBuffer<Wide<1>>,
+        /// The transaction router (public so that runners can report its state).
+        pub router: Router<L, WB, UB>,
+        conv: ConvEngine<P, SW, PSW>,
+        upd: UpdateUnit<L, WB, UB>,
+        out_skid: SkidBuffer<Wide<1>>,
+    }
 }
 
 /// Name of the exported top module.

@@ -2,6 +2,7 @@
 //! ready are both high) and the wide bus type the conv engine's datapath uses.
 
 pub mod harness;
+pub mod ports;
 pub mod skid_buffer;
 pub mod wide;
 
