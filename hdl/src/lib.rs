@@ -9,7 +9,7 @@
 //! * [`conv`]: the XNOR-popcount conv engine ([`conv::ConvEngine`]).
 //! * [`conv::runner`]: the fast direct-`simulate()` runner that drives an engine from plain Rust.
 //! * [`update`]: the R / SR / BC weight-update unit with per-lane LFSRs.
-//! * [`vcd`]: the test benches' VCD reader.
+//! * [`vcd`]: the test benches' VCD reader; [`tools`]: their rule for a missing external tool.
 //! * [`accel`]: the accelerator top (`qtrain_accel`): both blocks behind one stream pair.
 
 pub mod accel;
@@ -17,6 +17,7 @@ pub mod conv;
 pub mod error;
 pub mod export;
 pub mod stream;
+pub mod tools;
 pub mod update;
 pub mod vcd;
 

@@ -10,6 +10,7 @@ use qtrain::exact::xnor_conv::conv_layer;
 use qtrain::hw::ConvParams;
 use qtrain_hdl::conv::runner::{run, RunResult, Stimulus};
 use qtrain_hdl::conv::ConvEngine;
+use qtrain_hdl::tools::require;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
@@ -300,13 +301,12 @@ fn waveform_handshakes_count_last_and_cycles() {
     }
 }
 
-/// Run a tool on the exported Verilog; `Ok(None)` when the tool is not installed here.
-fn tool(cmd: &str, args: &[&str]) -> Result<Option<std::process::Output>, String> {
-    match std::process::Command::new(cmd).args(args).output() {
-        Ok(o) => Ok(Some(o)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("{cmd}: {e}")),
-    }
+/// Run a tool on the exported Verilog (present: [`require`] said so).
+fn tool(cmd: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"))
 }
 
 #[test]
@@ -329,33 +329,22 @@ fn verilog_exports_parses_and_lints() {
         "qtrain_conv_engine",
         p,
     ];
-    match tool("verilator", &args).unwrap() {
-        Some(o) => assert!(
+    let test = "verilog_exports_parses_and_lints";
+    if require("verilator", test) {
+        let o = tool("verilator", &args);
+        assert!(
             o.status.success(),
             "verilator lint of {p} failed:\n{}",
             String::from_utf8_lossy(&o.stderr)
-        ),
-        None => {
-            let msg = "verilator is not installed (apt-get install -y verilator); the Verilog lint did not run";
-            if std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_some() {
-                panic!("{msg}");
-            }
-            eprintln!("SKIP: {msg}");
-        }
+        );
     }
-    match tool("iverilog", &["-g2005", "-o", "/dev/null", p]).unwrap() {
-        Some(o) => assert!(
+    if require("iverilog", test) {
+        let o = tool("iverilog", &["-g2005", "-o", "/dev/null", p]);
+        assert!(
             o.status.success(),
             "iverilog could not compile {p}:\n{}",
             String::from_utf8_lossy(&o.stderr)
-        ),
-        None => {
-            let msg = "iverilog is not installed (apt-get install -y iverilog); the Verilog parse check did not run";
-            if std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_some() {
-                panic!("{msg}");
-            }
-            eprintln!("SKIP: {msg}");
-        }
+        );
     }
 }
 
@@ -443,22 +432,15 @@ endmodule
         }
     );
     std::fs::write(dir.join("tb.v"), tb).unwrap();
-    let compiled = std::process::Command::new("iverilog")
+    let test = format!("conv co-simulation {name}");
+    if !(require("iverilog", &test) && require("vvp", &test)) {
+        return;
+    }
+    let o = std::process::Command::new("iverilog")
         .current_dir(&dir)
         .args(["-g2005", "-o", "tb.vvp", "tb.v", "engine.v"])
-        .output();
-    let o = match compiled {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let msg = "iverilog is not installed (apt-get install -y iverilog); the Verilog co-simulation did not run";
-            if std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_some() {
-                panic!("{msg}");
-            }
-            eprintln!("SKIP: {msg}");
-            return;
-        }
-        Err(e) => panic!("iverilog: {e}"),
-    };
+        .output()
+        .unwrap_or_else(|e| panic!("iverilog: {e}"));
     assert!(
         o.status.success(),
         "iverilog: {}",

@@ -22,22 +22,11 @@ fn tmp(name: &str) -> PathBuf {
     d.join(name)
 }
 
-/// Whether Verilator can run; without it: fail under `QTRAIN_REQUIRE_TOOLS`, else print SKIP.
+/// Whether Verilator can run ([`qtrain_hdl::tools::require`]: without it, fail under
+/// `QTRAIN_REQUIRE_TOOLS`, else print SKIP).
 fn have_verilator(test: &str) -> bool {
     let tool = std::env::var_os("QTRAIN_VERILATOR").unwrap_or_else(|| "verilator".into());
-    let ok = Command::new(&tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return true;
-    }
-    assert!(
-        std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_none(),
-        "{test}: verilator is not installed (apt-get install -y verilator) and QTRAIN_REQUIRE_TOOLS is set"
-    );
-    eprintln!("SKIP {test}: verilator is not installed (apt-get install -y verilator)");
-    false
+    qtrain_hdl::tools::require(tool, test)
 }
 
 fn text(out: &Output) -> String {

@@ -7,7 +7,7 @@
 //!   [`router_data::RouterData`] (a hand-written leaf that only moves wide words).
 //! * [`runner`]: direct-`simulate()` runner with an idle watchdog that names the stalled stream.
 //!
-//! Bench: `cargo test --release -p qtrain-hdl --test accel`.
+//! Bench: `cargo test --release -p qtrain-hdl --test hdl accel::`.
 
 pub mod router;
 pub mod router_data;

@@ -20,7 +20,7 @@ use qtrain_hdl::conv::window::WindowUnit;
 use qtrain_hdl::conv::window_buffer::WindowBuffer;
 use qtrain_hdl::stream::{SkidBuffer, Wide};
 
-use crate::harness::{run, LockstepBlock, Rng};
+use crate::lockstep::harness::{run, LockstepBlock, Rng};
 
 /// Cycles of every bench.
 const CYCLES: usize = 100_000;
@@ -764,8 +764,8 @@ impl LockstepBlock for Route {
     fn make(&self) -> Self::B {
         Router::default()
     }
-    fn inputs(&self) -> Vec<crate::harness::Port> {
-        use crate::harness::Port;
+    fn inputs(&self) -> Vec<crate::lockstep::harness::Port> {
+        use crate::lockstep::harness::Port;
         let mut v = vec![
             Port::new("in_data", 64),
             Port::new("in_valid", 1),
@@ -790,8 +790,8 @@ impl LockstepBlock for Route {
         v.push(Port::new("u_cmd_error", 1));
         v
     }
-    fn outputs(&self) -> Vec<crate::harness::Port> {
-        use crate::harness::Port;
+    fn outputs(&self) -> Vec<crate::lockstep::harness::Port> {
+        use crate::lockstep::harness::Port;
         let mut v = vec![
             Port::new("in_ready", 1),
             Port::new("out_data", 64),
@@ -815,7 +815,7 @@ impl LockstepBlock for Route {
         v
     }
     fn read_inputs(b: &Self::B, o: &mut Vec<u64>) {
-        use crate::harness::PortVal;
+        use crate::lockstep::harness::PortVal;
         b.in_data.val().put(o);
         b.in_valid.val().put(o);
         b.in_last.val().put(o);
@@ -838,7 +838,7 @@ impl LockstepBlock for Route {
         b.u_cmd_error.val().put(o);
     }
     fn read_outputs(b: &Self::B, o: &mut Vec<u64>) {
-        use crate::harness::PortVal;
+        use crate::lockstep::harness::PortVal;
         b.in_ready.val().put(o);
         b.out_data.val().put(o);
         b.out_valid.val().put(o);
