@@ -12,6 +12,8 @@
 //! * [`vcd`]: the test benches' VCD reader; [`tools`]: their rule for a missing external tool.
 //! * [`accel`]: the accelerator top (`qtrain_accel`): both blocks behind one stream pair.
 
+#![warn(missing_docs)]
+
 pub mod accel;
 pub mod conv;
 pub mod error;
