@@ -95,10 +95,11 @@ impl Port {
     }
 }
 
-/// Writes a block's port list and its typed accessors: `ports!(in: [a: Bit, b: Wide<4>], out: [..])`.
-/// Array ports are listed element by element as `name[index]: Type`.
+/// Writes a block's name, port list, typed accessors and clock (its `clock` field):
+/// `ports!(name: "skid_buffer", in: [a: Bit, b: Wide<4>], out: [..])`. Array ports are listed
+/// element by element as `name[index]: Type`.
 macro_rules! ports {
-    (in: [$($i:ident $([$ii:literal])? : $it:ty),* $(,)?], out: [$($o:ident $([$oi:literal])? : $ot:ty),* $(,)?]) => {
+    (name: $name:literal, in: [$($i:ident $([$ii:literal])? : $it:ty),* $(,)?], out: [$($o:ident $([$oi:literal])? : $ot:ty),* $(,)?]) => {
         fn inputs(&self) -> Vec<crate::lockstep::harness::Port> {
             vec![$(crate::lockstep::harness::Port::new(
                 concat!(stringify!($i) $(, "$", stringify!($ii))?),
@@ -116,6 +117,12 @@ macro_rules! ports {
         }
         fn read_outputs(b: &Self::B, out: &mut Vec<u64>) {
             $( crate::lockstep::harness::PortVal::put(&b.$o $([$oi])?.val(), out); )*
+        }
+        fn name(&self) -> String {
+            $name.into()
+        }
+        fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+            &mut b.clock
         }
     };
 }
