@@ -9,6 +9,7 @@
 //! * [`conv`]: the XNOR-popcount conv engine ([`conv::ConvEngine`]).
 //! * [`conv::runner`]: the fast direct-`simulate()` runner that drives an engine from plain Rust.
 //! * [`update`]: the R / SR / BC weight-update unit with per-lane LFSRs.
+//! * [`testbench`]: the generator of the Icarus test benches.
 //! * [`vcd`]: the test benches' VCD reader; [`tools`]: their rule for a missing external tool.
 //! * [`accel`]: the accelerator top (`qtrain_accel`): both blocks behind one stream pair.
 
@@ -19,6 +20,7 @@ pub mod conv;
 pub mod error;
 pub mod export;
 pub mod stream;
+pub mod testbench;
 pub mod tools;
 pub mod update;
 pub mod vcd;

@@ -10,6 +10,7 @@ use qtrain::exact::xnor_conv::conv_layer;
 use qtrain::hw::ConvParams;
 use qtrain_hdl::conv::runner::{run, RunResult, Stimulus};
 use qtrain_hdl::conv::ConvEngine;
+use qtrain_hdl::testbench::{word_stream_connections, word_stream_ports, Testbench};
 use qtrain_hdl::tools::require;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -388,20 +389,16 @@ fn cosim(cases: &[Case], name: &str, ready_mask: u32) {
     let n_expect: usize = cases.iter().map(|c| c.expect.len()).sum();
     let hex: String = input.iter().map(|w| format!("{w:016x}\n")).collect();
     std::fs::write(dir.join("in.hex"), hex).unwrap();
-    let tb = format!(
-        r#"`timescale 1ns/1ps
-module tb;
-  reg clock = 1'b0;
-  reg [63:0] in_data = 64'd0;
-  reg in_valid = 1'b0, in_last = 1'b0, out_ready = 1'b0;
-  wire in_ready, out_valid, out_last;
-  wire [63:0] out_data;
-  qtrain_conv_engine dut(.clock(clock), .in_data(in_data), .in_valid(in_valid), .in_last(in_last),
-    .in_ready(in_ready), .out_data(out_data), .out_valid(out_valid), .out_last(out_last), .out_ready(out_ready));
-  reg [63:0] mem_in [0:{nm}];
-  integer i, n_out, cyc, fd, seed;
-  always #5 clock = ~clock;
-  initial begin
+    let mut tb = Testbench::new("tb");
+    tb.declare(&word_stream_ports("0"))
+        .instance("qtrain_conv_engine", &word_stream_connections())
+        .text(&format!(
+            "  reg [63:0] mem_in [0:{}];\n  integer i, n_out, cyc, fd, seed;\n",
+            input.len() - 1
+        ))
+        .clock()
+        .text(&format!(
+            r#"  initial begin
     $readmemh("in.hex", mem_in);
     fd = $fopen("out.hex", "w");
     i = 0; n_out = 0; cyc = 0; seed = 7;
@@ -419,18 +416,17 @@ module tb;
     $fclose(fd);
     $finish;
   end
-endmodule
 "#,
-        nm = input.len() - 1,
-        nin = input.len(),
-        nout = n_expect,
-        maxc = 400_000,
-        ready = if ready_mask == 3 {
-            "(($random(seed) & 3) != 0)".to_string()
-        } else {
-            format!("(($random(seed) & {ready_mask}) == 0)")
-        }
-    );
+            nin = input.len(),
+            nout = n_expect,
+            maxc = 400_000,
+            ready = if ready_mask == 3 {
+                "(($random(seed) & 3) != 0)".to_string()
+            } else {
+                format!("(($random(seed) & {ready_mask}) == 0)")
+            }
+        ));
+    let tb = tb.finish();
     std::fs::write(dir.join("tb.v"), tb).unwrap();
     let test = format!("conv co-simulation {name}");
     if !(require("iverilog", &test) && require("vvp", &test)) {

@@ -7,6 +7,7 @@ use qtrain::exact::update::{BeatOut, UpdateCommand, UpdateGrid, UpdateMode, Upda
 use qtrain::fixed::FixedFormat;
 use qtrain::hw::UpdateParams;
 use qtrain::lfsr::LfsrSpec;
+use qtrain_hdl::testbench::{TbPort, Testbench};
 use qtrain_hdl::tools::require;
 use qtrain_hdl::update::runner::{HwBeat, Traffic};
 use qtrain_hdl::update::UpdateRunner;
@@ -570,33 +571,67 @@ fn verilog_export_lints_clean_with_verilator() {
 /// Generated Icarus testbench for the exported Verilog: one command, `n` beats at full speed, every
 /// output beat written as hex (`w_out`, `q_out` lanes packed LSB-first, pack_valid, pack_word).
 fn iverilog_tb(words: [u64; 2], n: usize, lanes: usize) -> String {
-    let mut ports = String::new();
-    for l in 0..lanes {
-        ports += &format!(
-            "    .w_in${l}(wbus[{h}:{lo}]), .u_in${l}(ubus[{uh}:{ul}]), .w_out${l}(wo[{h}:{lo}]), .q_out${l}(qo[{h}:{lo}]),\n",
-            h = 16 * l + 15,
-            lo = 16 * l,
-            uh = 8 * l + 7,
-            ul = 8 * l
-        );
-    }
-    format!(
-        r#"`timescale 1ns/1ps
-module tb;
-  reg clock = 0;
-  always #5 clock = ~clock;
-  reg cmd_valid = 0; wire cmd_ready; reg [63:0] cmd_word = 64'h{w0:x}; reg [63:0] cmd_seed = 64'h{w1:x};
-  reg in_valid = 0; wire in_ready; reg in_last = 0;
-  reg [{wb}:0] wbus = 0; reg [{ub}:0] ubus = 0;
-  wire [{wb}:0] wo; wire [{wb}:0] qo;
-  wire out_valid; wire out_last; wire pack_valid; wire [63:0] pack_word; wire [31:0] sat_count; wire cmd_error;
-  reg [{sb}:0] stim [0:{last}];
-  integer fd, i, o, cyc, taken;
-  qtrain_update_unit dut (
-{ports}    .clock(clock), .cmd_valid(cmd_valid), .cmd_ready(cmd_ready), .cmd_word(cmd_word), .cmd_seed(cmd_seed),
-    .in_valid(in_valid), .in_ready(in_ready), .in_last(in_last), .out_valid(out_valid), .out_ready(1'b1),
-    .out_last(out_last), .pack_valid(pack_valid), .pack_word(pack_word), .sat_count(sat_count), .cmd_error(cmd_error));
-  initial begin
+    let c = |port: &str, signal: &str| (port.to_string(), signal.to_string());
+    let mut groups: Vec<Vec<(String, String)>> = (0..lanes)
+        .map(|l| {
+            let (h, lo, uh, ul) = (16 * l + 15, 16 * l, 8 * l + 7, 8 * l);
+            vec![
+                c(&format!("w_in${l}"), &format!("wbus[{h}:{lo}]")),
+                c(&format!("u_in${l}"), &format!("ubus[{uh}:{ul}]")),
+                c(&format!("w_out${l}"), &format!("wo[{h}:{lo}]")),
+                c(&format!("q_out${l}"), &format!("qo[{h}:{lo}]")),
+            ]
+        })
+        .collect();
+    let same = |names: &[&str]| names.iter().map(|n| c(n, n)).collect::<Vec<_>>();
+    groups.push(same(&[
+        "clock",
+        "cmd_valid",
+        "cmd_ready",
+        "cmd_word",
+        "cmd_seed",
+    ]));
+    let mut g = same(&["in_valid", "in_ready", "in_last", "out_valid"]);
+    g.push(c("out_ready", "1'b1"));
+    groups.push(g);
+    groups.push(same(&[
+        "out_last",
+        "pack_valid",
+        "pack_word",
+        "sat_count",
+        "cmd_error",
+    ]));
+    let ports = [
+        TbPort::reg("clock", 1, "0"),
+        TbPort::reg("cmd_valid", 1, "0"),
+        TbPort::wire("cmd_ready", 1),
+        TbPort::reg("cmd_word", 64, &format!("64'h{:x}", words[0])),
+        TbPort::reg("cmd_seed", 64, &format!("64'h{:x}", words[1])),
+        TbPort::reg("in_valid", 1, "0"),
+        TbPort::wire("in_ready", 1),
+        TbPort::reg("in_last", 1, "0"),
+        TbPort::reg("wbus", 16 * lanes, "0"),
+        TbPort::reg("ubus", 8 * lanes, "0"),
+        TbPort::wire("wo", 16 * lanes),
+        TbPort::wire("qo", 16 * lanes),
+        TbPort::wire("out_valid", 1),
+        TbPort::wire("out_last", 1),
+        TbPort::wire("pack_valid", 1),
+        TbPort::wire("pack_word", 64),
+        TbPort::wire("sat_count", 32),
+        TbPort::wire("cmd_error", 1),
+    ];
+    let mut tb = Testbench::new("tb");
+    tb.declare(&ports)
+        .text(&format!(
+            "  reg [{}:0] stim [0:{}];\n  integer fd, i, o, cyc, taken;\n",
+            24 * lanes - 1,
+            n - 1
+        ))
+        .instance("qtrain_update_unit", &groups)
+        .clock()
+        .text(&format!(
+            r#"  initial begin
     $readmemh("stim.hex", stim);
     fd = $fopen("out.txt", "w");
     i = 0; o = 0; cyc = 0; taken = 0;
@@ -620,15 +655,10 @@ module tb;
     $fclose(fd);
     $finish;
   end
-endmodule
 "#,
-        w0 = words[0],
-        w1 = words[1],
-        wb = 16 * lanes - 1,
-        ub = 8 * lanes - 1,
-        sb = 24 * lanes - 1,
-        last = n - 1,
-    )
+            last = n - 1,
+        ));
+    tb.finish()
 }
 
 /// The exported Verilog itself (not only rust-hdl's simulation of it) is bit-exact: Icarus Verilog
