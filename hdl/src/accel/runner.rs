@@ -10,10 +10,11 @@
 
 use std::io::Write;
 
-pub use crate::stream::harness::{RunResult, Stall, Stimulus};
+pub use crate::stream::words::{RunResult, Stall, Stimulus};
 
 use super::AccelTop;
-use crate::stream::harness::{run_words, Watchdog, WordHost};
+use crate::stream::harness::Watchdog;
+use crate::stream::words::{run_words, WordHost};
 
 /// Stream `transactions` (each a header and its payload) through `top` until `expect_words` output
 /// words have moved, or stop with a [`Stall`] after `idle_limit` cycles without a transfer.

@@ -28,8 +28,8 @@ use super::router::Router;
 use crate::conv::ConvEngine;
 use crate::error::HdlError;
 use crate::export::named_verilog;
-use crate::stream::harness::word_stream;
 use crate::stream::ports::word_stream_block;
+use crate::stream::words::word_stream;
 use crate::stream::{SkidBuffer, Wide};
 use crate::update::UpdateUnit;
 

@@ -45,8 +45,8 @@ use crate::conv::{
 };
 use crate::error::HdlError;
 use crate::export::named_verilog;
-use crate::stream::harness::word_stream;
 use crate::stream::ports::word_stream_block;
+use crate::stream::words::word_stream;
 use crate::stream::{SkidBuffer, Wide};
 
 word_stream_block! {

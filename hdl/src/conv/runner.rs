@@ -2,15 +2,16 @@
 //! `simulate()` (no testbench threads; notes/rust-hdl.md §3), feeding an input word list with
 //! seeded random input gaps and output back-pressure, and recording every output word with its
 //! `last` flag and cycle. Optionally writes a VCD of the whole run. The loop itself is
-//! [`crate::stream::harness`]'s.
+//! [`crate::stream::harness`]'s, with the word-stream host of [`crate::stream::words`].
 
 use std::io::Write;
 
 use crate::conv::ConvEngine;
 use crate::error::HdlError;
-use crate::stream::harness::{run_words, Watchdog, WordHost};
+use crate::stream::harness::Watchdog;
+use crate::stream::words::{run_words, WordHost};
 
-pub use crate::stream::harness::{RunResult, Stall, Stimulus};
+pub use crate::stream::words::{RunResult, Stall, Stimulus};
 
 /// Run `input` through `eng` until `expect_words` output words have moved (or `max_cycles`).
 /// The engine must have been through `connect_all()` (done here once, idempotent).

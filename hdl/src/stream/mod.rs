@@ -5,6 +5,7 @@ pub mod harness;
 pub mod ports;
 pub mod skid_buffer;
 pub mod wide;
+pub mod words;
 
 pub use skid_buffer::SkidBuffer;
 pub use wide::Wide;
