@@ -1,7 +1,7 @@
-//! Fast cycle-by-cycle runner for an [`AccelTop`]: the host side of both streams in a plain Rust loop
-//! over rust-hdl's `simulate()` ([`crate::stream::harness`], as [`crate::conv::runner`] uses for the
-//! engine alone), with seeded random input gaps and output back-pressure, an idle watchdog and an
-//! optional VCD.
+//! Fast cycle-by-cycle runner for an [`AccelTop`](super::AccelTop): the host side of both streams
+//! in a plain Rust loop over rust-hdl's `simulate()` ([`crate::stream::harness`], as
+//! [`crate::conv::runner`] uses for the engine alone), with seeded random input gaps and output
+//! back-pressure, an idle watchdog and an optional VCD.
 //!
 //! The host sends transactions back to back (`in_last` on each one's final word) and records every
 //! output word with its `last` flag and cycle. The watchdog stops a run when no word has moved on
@@ -12,22 +12,16 @@ use std::io::Write;
 
 pub use crate::stream::words::{RunResult, Stall, Stimulus};
 
-use super::AccelTop;
 use crate::stream::harness::Watchdog;
-use crate::stream::words::{run_words, WordHost};
+use crate::stream::words::{run_words, WordHost, WordStream};
 
 /// Stream `transactions` (each a header and its payload) through `top` until `expect_words` output
-/// words have moved, or stop with a [`Stall`] after `idle_limit` cycles without a transfer.
-/// Connects the top (`connect_all`, idempotent) first.
-pub fn run_watched<
-    const P: usize,
-    const SW: usize,
-    const PSW: usize,
-    const L: usize,
-    const WB: usize,
-    const UB: usize,
->(
-    top: &mut AccelTop<P, SW, PSW, L, WB, UB>,
+/// words have moved, or stop with a [`Stall`] after `idle_limit` cycles without a transfer, naming
+/// what the top was doing ([`WordStream::activity`]). Connects the top (`connect_all`, idempotent)
+/// first. Generic over the word-stream block so that no list of the top's const generics is needed
+/// here: an [`AccelTop`](super::AccelTop) in practice.
+pub fn run_watched<T: WordStream>(
+    top: &mut T,
     transactions: &[Vec<u64>],
     expect_words: usize,
     stim: Stimulus,
@@ -47,12 +41,8 @@ pub fn run_watched<
         watchdog,
         vcd,
         |top, i, outs| {
-            let doing = format!(
-                "the top is {} with {} payload words to come",
-                top.router.state_name(),
-                top.router.remaining()
-            );
-            if i < n_in && !top.in_ready.val() {
+            let doing = top.activity().unwrap_or_default();
+            if i < n_in && !top.word_in_ready() {
                 (
                     "input stream",
                     format!("the host holds input word {i} valid and waits for in_ready; {doing}"),

@@ -101,7 +101,12 @@ impl<
 
 word_stream!(
     [const P: usize, const SW: usize, const PSW: usize, const L: usize, const WB: usize, const UB: usize]
-    AccelTop<P, SW, PSW, L, WB, UB>
+    AccelTop<P, SW, PSW, L, WB, UB>,
+    activity = |top| format!(
+        "the top is {} with {} payload words to come",
+        top.router.state_name(),
+        top.router.remaining()
+    )
 );
 
 impl<

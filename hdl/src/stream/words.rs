@@ -74,12 +74,18 @@ pub trait WordStream: Clocked {
     fn word_in_ready(&self) -> bool;
     /// The output word and its `last` flag when one moves this cycle (`out_valid` and `out_ready`).
     fn word_out(&self) -> Option<(u64, bool)>;
+    /// What the block is doing, for a watchdog's report (the top: its router's state); `None` where
+    /// its ports say all there is.
+    fn activity(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Implements [`Clocked`] and [`WordStream`] for a block whose ports carry the standard stream names;
-/// the generics go in brackets: `word_stream!([const P: usize] ConvEngine<P>);`.
+/// the generics go in brackets: `word_stream!([const P: usize] ConvEngine<P>);`, optionally followed
+/// by `, activity = |block| expr` (a `String`: [`WordStream::activity`]).
 macro_rules! word_stream {
-    ([$($gen:tt)*] $ty:ty) => {
+    ([$($gen:tt)*] $ty:ty $(, activity = |$b:ident| $act:expr)?) => {
         impl<$($gen)*> $crate::stream::harness::Clocked for $ty {
             fn clock_mut(
                 &mut self,
@@ -103,6 +109,12 @@ macro_rules! word_stream {
                 (self.out_valid.val() && self.out_ready.val())
                     .then(|| (self.out_data.val().0[0], self.out_last.val()))
             }
+            $(
+                fn activity(&self) -> Option<String> {
+                    let $b = self;
+                    Some($act)
+                }
+            )?
         }
     };
 }
