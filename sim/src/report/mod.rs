@@ -2,41 +2,11 @@
 
 use serde::Serialize;
 
-use crate::driver::LayerReport;
-use crate::resnet::ResNetExtras;
+pub mod layer;
+pub mod resnet;
 
-/// The top's counters after a run (a read-counters transaction, `qtrain::exact::accel::Counters`)
-/// beside what the host counted; the driver checks that they agree (`driver::read_counters`).
-#[derive(Clone, Debug, Serialize)]
-pub struct TopCounters {
-    /// Cycles the top spent on conv transactions (header taken → final response word handed out;
-    /// the model backend counts the ideal-cycle formula).
-    pub conv_busy_cycles: u64,
-    /// Payload words the top passed to the conv engine.
-    pub conv_words_in: u64,
-    /// Words the conv engine produced.
-    pub conv_words_out: u64,
-    /// Cycles spent on update transactions.
-    pub update_busy_cycles: u64,
-    /// Payload words of update transactions.
-    pub update_words_in: u64,
-    /// Response words of update transactions.
-    pub update_words_out: u64,
-    /// Headers the top took (the counters read included).
-    pub transactions: u64,
-    /// Error responses the top sent.
-    pub errors: u64,
-    /// Conv payload words the host sent (headers not counted).
-    pub host_conv_payload_words: u64,
-    /// Conv response words the host received.
-    pub host_words_received: u64,
-    /// Update payload words the host sent (command words included, headers not).
-    pub host_update_payload_words: u64,
-    /// Update response words the host received (status words included).
-    pub host_update_words_received: u64,
-    /// Transactions the host sent (the counters read included).
-    pub host_transactions: u64,
-}
+pub use layer::{merge_layer_reports, LayerReport, TopCounters};
+pub use resnet::{merge_extras, HostStepReport, ResNetExtras, StrideCost};
 
 /// Totals and settings of a whole run.
 #[derive(Clone, Debug, Serialize)]
@@ -226,7 +196,7 @@ impl RunReport {
                 100.0 * i2 as f64 / c.max(1) as f64
             );
             let n = r.host_steps.len().max(1) as f64;
-            let avg = |f: &dyn Fn(&crate::resnet::HostStepReport) -> f64| {
+            let avg = |f: &dyn Fn(&HostStepReport) -> f64| {
                 100.0 * r.host_steps.iter().map(f).sum::<f64>() / n
             };
             s += &format!(

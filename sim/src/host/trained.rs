@@ -11,7 +11,6 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
 use ndarray::{ArrayD, IxDyn};
 use qtrain::data::{normalize_into, CHANNEL_MEAN, INPUT_SCALE_SHIFT};
 use qtrain::exact::pack;
@@ -20,8 +19,11 @@ use qtrain::layers::ParamKind;
 use qtrain::models::Net;
 use qtrain::train::export::{import, read_manifest, Manifest};
 
-use crate::driver::LayerParams;
-use crate::plan::NetPlan;
+use crate::error::{usage, SimError};
+use crate::host::driver::LayerParams;
+use crate::host::plan::NetPlan;
+
+type Result<T> = std::result::Result<T, SimError>;
 
 /// A trained network split between the engine and the host.
 pub struct TrainedModel {
@@ -61,20 +63,20 @@ impl TrainedModel {
     pub fn manifest(dir: &Path, plan: &NetPlan, width: f64) -> Result<Manifest> {
         match std::fs::metadata(dir) {
             Ok(m) if m.is_dir() => {}
-            Ok(_) => bail!(
+            Ok(_) => usage!(
                 "--weights {}: not a directory (expected a `qtrain export` directory)",
                 dir.display()
             ),
-            Err(e) => bail!("--weights {}: {e}", dir.display()),
+            Err(e) => usage!("--weights {}: {e}", dir.display()),
         }
-        let m = read_manifest(dir)?.with_context(|| {
-            format!(
+        let Some(m) = read_manifest(dir)? else {
+            usage!(
                 "{}: no manifest.json (write one with `qtrain export`)",
                 dir.display()
-            )
-        })?;
+            );
+        };
         if m.net.kind.name() != plan.net || (m.net.width - width).abs() > 1e-9 {
-            bail!(
+            usage!(
                 "{}: the model is {} at width {}, but --net {} --width {width} was asked for",
                 dir.display(),
                 m.net.kind.name(),
@@ -95,7 +97,11 @@ impl TrainedModel {
             .layers
             .iter()
             .position(|(n, _)| n == "flatten")
-            .context("the network has no flatten layer: only vgg-bc runs on the engine")?;
+            .ok_or_else(|| {
+                SimError::Usage(
+                    "the network has no flatten layer: only vgg-bc runs on the engine".into(),
+                )
+            })?;
 
         // Per conv layer: weights, BN γ/β (params) and running mean/var (buffers), in layer order.
         let mut weights = Vec::new();
@@ -134,7 +140,7 @@ impl TrainedModel {
             vars.len(),
         ] != [n; 5]
         {
-            bail!(
+            usage!(
                 "{}: expected {n} conv layers with batch norm, found {} conv weights",
                 dir.display(),
                 weights.len()
@@ -158,7 +164,7 @@ impl TrainedModel {
             let l = &pc.layer;
             let w = &weights[i];
             if w.shape() != [l.c_out, l.c_in, 3, 3] {
-                bail!(
+                usage!(
                     "conv{}: weight shape {:?}, expected [{}, {}, 3, 3]",
                     i + 1,
                     w.shape(),
@@ -174,7 +180,7 @@ impl TrainedModel {
                         for c in 0..l.c_in {
                             let v = w[[o, c, ky, kx]];
                             if v != 1.0 && v != -1.0 {
-                                bail!("conv{}: weight {v} is not ±1: the engine needs binary weights (train with r/sr/bc)", i + 1);
+                                usage!("conv{}: weight {v} is not ±1: the engine needs binary weights (train with r/sr/bc)", i + 1);
                             }
                             wb.push(v as i8);
                             if i == 0 {

@@ -21,9 +21,12 @@
 //! Every engine layer is checked bit for bit against `qtrain::exact::xnor_conv::conv_layer` (the
 //! stride-1 command it actually ran); the host steps are the same code whichever backend runs.
 
-use anyhow::{bail, Result};
 use qtrain::exact::geometry::ConvLayer;
 use qtrain::models::NetKind;
+
+use crate::error::{usage, SimError};
+
+type Result<T> = std::result::Result<T, SimError>;
 
 /// One conv layer of the plan, as the engine will be commanded to run it.
 #[derive(Clone, Debug)]
@@ -53,10 +56,10 @@ impl NetPlan {
     /// The plan of `net` at `width`, with `act_bits`-bit activations between layers (8-bit pixels in).
     pub fn new(net: &str, width: f64, act_bits: u32) -> Result<Self> {
         if !(width.is_finite() && width > 0.0) {
-            bail!("--width must be a positive number, got {width}");
+            usage!("--width must be a positive number, got {width}");
         }
-        match net {
-            "vgg-bc" => {
+        match NetKind::parse(net)? {
+            NetKind::VggBc => {
                 // BinaryConnect's VGG (qtrain::models::vgg_bc), the FC layers on the host.
                 let convs = qtrain::models::vgg_bc::engine_convs(width, act_bits)
                     .into_iter()
@@ -71,10 +74,7 @@ impl NetPlan {
                     convs,
                 })
             }
-            other => bail!(
-                "unknown or unsupported net '{other}': known are vgg-bc, resnet-N (N = 6k+2) and \
-                 wrn-N-k (resnet-N and wrn-N-k are planned by ResNetPlan)"
-            ),
+            _ => usage!("{net} is not vgg-bc (resnet-N and wrn-N-k are planned by ResNetPlan)"),
         }
     }
 }
@@ -127,22 +127,15 @@ pub struct ResNetPlan {
 }
 
 impl ResNetPlan {
-    /// Whether `net` names a ResNet family (`resnet-…` or `wrn-…`), valid or not, so the CLI can
-    /// send it here and report this parser's errors.
-    pub fn is_resnet_name(net: &str) -> bool {
-        let n = net.to_ascii_lowercase();
-        n.starts_with("resnet") || n.starts_with("wrn")
-    }
-
     /// The plan of `resnet-N` (N = 6k+2) or `wrn-N-k` at `width`, with `act_bits`-bit activations.
     /// Channels follow `qtrain::models::resnet`: stem and stage 1 16·k·W, stage 2 32·k·W, stage 3
     /// 64·k·W (k = 1 for plain ResNets), each `max(1, round(·))`.
     pub fn new(net: &str, width: f64, act_bits: u32) -> Result<Self> {
         if !(width.is_finite() && width > 0.0) {
-            bail!("--width must be a positive number, got {width}");
+            usage!("--width must be a positive number, got {width}");
         }
         if act_bits < 2 {
-            bail!(
+            usage!(
                 "--act-bits {act_bits}: a ResNet's signed pre-activations need A ≥ 2 \
                  (zero point 2^(A−1) in an A-bit offset-binary code)"
             );
@@ -150,7 +143,7 @@ impl ResNetPlan {
         let (depth, widen) = match NetKind::parse(net)? {
             NetKind::ResNet { depth } => (depth, 1),
             NetKind::Wrn { depth, k } => (depth, k),
-            NetKind::VggBc => bail!("{net} is not a ResNet (use NetPlan)"),
+            NetKind::VggBc => usage!("{net} is not a ResNet (use NetPlan)"),
         };
         let per_stage = (depth - 2) / 6;
         let conv = |name: String, c_in: usize, c_out: usize, hw: usize, a_in: u32| PlannedConv {
@@ -214,6 +207,35 @@ impl ResNetPlan {
     }
 }
 
+/// A network's plan, whichever its kind: the one value a session runs.
+#[derive(Clone, Debug)]
+pub enum Plan {
+    /// vgg-bc: every conv on the engine, the FC layers on the host.
+    Vgg(NetPlan),
+    /// resnet-N / wrn-N-k: the 3×3 convs on the engine, shortcuts and adds on the host.
+    ResNet(ResNetPlan),
+}
+
+impl Plan {
+    /// The plan of `net` (parsed once, [`NetKind::parse`]) at `width` with `act_bits`-bit activations.
+    pub fn new(net: &str, width: f64, act_bits: u32) -> Result<Self> {
+        Ok(match NetKind::parse(net)? {
+            NetKind::VggBc => Plan::Vgg(NetPlan::new(net, width, act_bits)?),
+            NetKind::ResNet { .. } | NetKind::Wrn { .. } => {
+                Plan::ResNet(ResNetPlan::new(net, width, act_bits)?)
+            }
+        })
+    }
+
+    /// Every engine layer in the order the host runs them.
+    pub fn convs(&self) -> Vec<&PlannedConv> {
+        match self {
+            Plan::Vgg(p) => p.convs.iter().collect(),
+            Plan::ResNet(p) => p.convs(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,6 +260,7 @@ mod tests {
         }
         assert!(ResNetPlan::new("resnet-56", 1.0, 1).is_err());
         assert!(ResNetPlan::new("wrn-56-x", 1.0, 4).is_err());
-        assert!(ResNetPlan::is_resnet_name("WRN-16-4") && !ResNetPlan::is_resnet_name("vgg-bc"));
+        assert!(matches!(Plan::new("WRN-20-4", 1.0, 4), Ok(Plan::ResNet(_))));
+        assert!(matches!(Plan::new("vgg-bc", 1.0, 4), Ok(Plan::Vgg(_))));
     }
 }

@@ -25,11 +25,13 @@ use qtrain::train::integer::{
 use qtrain::QtrainError;
 use serde::Serialize;
 
-use crate::driver::{check_counters, conv_transfer, planar_to_hwc, synthetic_images, HostTally};
+use crate::devices::stream::StreamDevice;
 use crate::error::SimError;
-use crate::plan::{width_ch, NetPlan};
+use crate::host::driver::{
+    check_counters, conv_transfer, planar_to_hwc, synthetic_images, HostTally,
+};
+use crate::host::plan::{width_ch, NetPlan};
 use crate::report::TopCounters;
-use crate::stream::StreamDevice;
 
 /// Deliberately corrupt one weight on its way back from the update unit (a flipped bit on the bus):
 /// what the comparison must catch. Used by the tests and the hidden `--corrupt-update` flag.

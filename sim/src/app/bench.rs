@@ -14,12 +14,12 @@ use std::time::Instant;
 
 use qtrain::hw::HwConfig;
 
-use crate::driver::{planar_to_hwc, run_batch, synthetic_images, ParamSource};
+use crate::devices::rtl::{RtlDevice, RtlTarget};
+use crate::devices::stream::{StreamDevice, Traffic};
+use crate::devices::verilator::VerilatorDevice;
 use crate::error::SimError;
-use crate::plan::NetPlan;
-use crate::rtl_backend::{RtlDevice, RtlTarget};
-use crate::stream::{StreamDevice, Traffic};
-use crate::verilator_backend::VerilatorDevice;
+use crate::host::driver::{planar_to_hwc, run_batch, synthetic_images, ParamSource};
+use crate::host::plan::NetPlan;
 
 /// Idle cycles before a benchmark run counts as stalled.
 const WATCHDOG: u64 = 200_000;

@@ -53,6 +53,45 @@ pub const CONV_SHAPES: [ConvShape; 3] = [
 /// The update unit instantiated: lanes, `w_format` bits, `u_format` bits.
 pub const UPDATE_SHAPE: (usize, u32, u32) = (16, 16, 8);
 
+/// The update unit's shape as const-generic arguments (lanes, `w_format` bits, `u_format` bits).
+pub const UPDATE_LANES: usize = UPDATE_SHAPE.0;
+/// `w_format` bits of [`UPDATE_SHAPE`].
+pub const UPDATE_W_BITS: usize = UPDATE_SHAPE.1 as usize;
+/// `u_format` bits of [`UPDATE_SHAPE`].
+pub const UPDATE_U_BITS: usize = UPDATE_SHAPE.2 as usize;
+
+/// `match (pe, simd)` with one arm per listed P (SIMD 64: one 64-bit word per PE row, so the
+/// engine's `SW = 1` and `PSW = P`), binding the const `$p` for `$body`; `$other` for any other shape.
+macro_rules! dispatch_conv {
+    (($pe:expr, $simd:expr), |$p:ident| $body:expr, else $other:expr; $($n:literal),+) => {
+        match ($pe, $simd) {
+            $(($n, 64) => {
+                const $p: usize = $n;
+                $body
+            })+
+            _ => $other,
+        }
+    };
+}
+
+/// [`dispatch_conv`] over the conv shapes the rtl backend simulates ([`CONV_SHAPES`] with `rtl`;
+/// pinned by `every_listed_shape_is_instantiated`).
+macro_rules! rtl_conv_shapes {
+    ($pe:expr, $simd:expr, |$p:ident| $body:expr, else $other:expr) => {
+        $crate::devices::shapes::dispatch_conv!(($pe, $simd), |$p| $body, else $other; 16, 4)
+    };
+}
+
+/// [`dispatch_conv`] over every exported conv shape (all of [`CONV_SHAPES`]; pinned by
+/// `every_listed_shape_is_instantiated`).
+macro_rules! export_conv_shapes {
+    ($pe:expr, $simd:expr, |$p:ident| $body:expr, else $other:expr) => {
+        $crate::devices::shapes::dispatch_conv!(($pe, $simd), |$p| $body, else $other; 16, 4, 32)
+    };
+}
+
+pub(crate) use {dispatch_conv, export_conv_shapes, rtl_conv_shapes};
+
 /// What a configuration is going to be used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Use {
@@ -151,8 +190,8 @@ pub fn check(hw: &HwConfig, origin: &Origin, u: Use) -> Result<(), QtrainError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rtl_backend::{RtlDevice, RtlTarget};
-    use crate::stream::Traffic;
+    use crate::devices::rtl::{RtlDevice, RtlTarget};
+    use crate::devices::stream::Traffic;
 
     fn hw(pe: usize, simd: usize) -> HwConfig {
         let mut h = HwConfig::default();
@@ -174,7 +213,7 @@ mod tests {
                 assert_eq!(check(&h, &Origin::Flag, u).is_ok(), s.rtl, "{s:?} {u:?}");
             }
             assert!(check(&h, &Origin::Flag, Use::Export).is_ok());
-            crate::export::verilog(&h).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+            crate::devices::verilog::verilog(&h).unwrap_or_else(|e| panic!("{s:?}: {e}"));
         }
         // a legal shape that is not compiled in: model only, and the error lists the shapes
         let h = hw(8, 128);

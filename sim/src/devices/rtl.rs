@@ -5,7 +5,7 @@
 //! the top's transactions (`qtrain::exact::accel`: header word + payload).
 //!
 //! rust-hdl fixes P, S and the update unit's shape as const generics, so the configurations a binary
-//! can simulate are the ones instantiated here, listed once in [`crate::shapes`]: conv `P=16, S=64`
+//! can simulate are the ones instantiated here, listed once in [`crate::devices::shapes`]: conv `P=16, S=64`
 //! (the default) or `P=4, S=64` (small, for fast checks), each with the 16-lane, 16-bit w / 8-bit u
 //! update unit.
 //!
@@ -18,7 +18,7 @@
 //! needs). The top costs far more per simulated cycle (it evaluates both blocks and the router every
 //! settle pass), so the shim is there for long runs; its backend name is "rtl-engine" so reports say
 //! which was simulated. The update unit is built only for the instantiated shape
-//! ([`crate::shapes::UPDATE_SHAPE`]); with another one the shim refuses update transactions.
+//! ([`crate::devices::shapes::UPDATE_SHAPE`]); with another one the shim refuses update transactions.
 
 use std::io::Write;
 
@@ -31,10 +31,12 @@ use qtrain_hdl::accel::AccelTop;
 use qtrain_hdl::conv::ConvEngine;
 use qtrain_hdl::update::runner::{Traffic as UnitTraffic, UpdateRunner};
 
+use crate::devices::model::TopDevice;
+use crate::devices::shapes::{
+    rtl_conv_shapes, Use, UPDATE_LANES, UPDATE_SHAPE, UPDATE_U_BITS, UPDATE_W_BITS,
+};
+use crate::devices::stream::{StreamDevice, Traffic, Transfer};
 use crate::error::SimError;
-use crate::model_backend::TopDevice;
-use crate::shapes::{Use, UPDATE_SHAPE};
-use crate::stream::{StreamDevice, Traffic, Transfer};
 
 /// The watchdog's report as the host's error.
 fn stalled(
@@ -255,7 +257,7 @@ impl RtlDevice {
         traffic: Traffic,
         idle_limit: u64,
     ) -> Result<Self, SimError> {
-        crate::shapes::check(
+        crate::devices::shapes::check(
             hw,
             &qtrain::validate::Origin::Flag,
             match target {
@@ -265,22 +267,24 @@ impl RtlDevice {
         )?;
         let u = &hw.update;
         let shape = (u.lanes, u.w_format.total_bits, u.u_format.total_bits);
-        // One arm per rtl shape of `crate::shapes` (CONV_SHAPES with `rtl`, UPDATE_SHAPE).
-        let top: Box<dyn Top> = match (target, hw.conv.pe, hw.conv.simd, shape) {
-            (RtlTarget::Engine, 16, 64, _) => Box::new(ConvEngine::<16, 1, 16>::new(&hw.conv)?),
-            (RtlTarget::Engine, 4, 64, _) => Box::new(ConvEngine::<4, 1, 4>::new(&hw.conv)?),
-            (RtlTarget::Top, 16, 64, (16, 16, 8)) => {
-                Box::new(AccelTop::<16, 1, 16, 16, 16, 8>::new(hw)?)
+        // One arm per rtl shape of `crate::devices::shapes` (CONV_SHAPES with `rtl`, UPDATE_SHAPE).
+        let internal = |what: &str| {
+            let (p, s, (l, w, b)) = (hw.conv.pe, hw.conv.simd, shape);
+            SimError::Protocol(format!(
+                "internal: crate::devices::shapes lists ({p}, {s}) with {l} lanes, {w}/{b} bits for the \
+                 rtl backend, but devices/rtl.rs does not instantiate its {what}"
+            ))
+        };
+        let top: Box<dyn Top> = match target {
+            RtlTarget::Engine => rtl_conv_shapes!(hw.conv.pe, hw.conv.simd, |P| {
+                Box::new(ConvEngine::<P, 1, P>::new(&hw.conv)?)
+            }, else return Err(internal("engine"))),
+            RtlTarget::Top if shape == UPDATE_SHAPE => {
+                rtl_conv_shapes!(hw.conv.pe, hw.conv.simd, |P| {
+                Box::new(AccelTop::<P, 1, P, UPDATE_LANES, UPDATE_W_BITS, UPDATE_U_BITS>::new(hw)?)
+            }, else return Err(internal("top")))
             }
-            (RtlTarget::Top, 4, 64, (16, 16, 8)) => {
-                Box::new(AccelTop::<4, 1, 4, 16, 16, 8>::new(hw)?)
-            }
-            (_, p, s, (l, w, b)) => {
-                return Err(SimError::Protocol(format!(
-                    "internal: crate::shapes lists ({p}, {s}) with {l} lanes, {w}/{b} bits for the rtl \
-                     backend, but rtl_backend.rs does not instantiate it"
-                )))
-            }
+            RtlTarget::Top => return Err(internal("update unit")),
         };
         let sim = Sim {
             top,

@@ -14,12 +14,11 @@ use qtrain::exact::requant::Requant;
 use qtrain::exact::{bitplanes, pack, xnor_conv};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
 
+use crate::devices::stream::{StreamDevice, Transfer};
 use crate::error::SimError;
-use crate::plan::NetPlan;
-use crate::report::TopCounters;
-use crate::stream::{StreamDevice, Transfer};
+use crate::host::plan::NetPlan;
+use crate::report::{LayerReport, TopCounters};
 
 /// A conv layer's parameters as the engine holds them.
 #[derive(Clone, Debug)]
@@ -40,50 +39,6 @@ pub enum ParamSource {
     },
     /// Parameters of a trained model, one entry per planned conv layer.
     Given(Vec<LayerParams>),
-}
-
-/// Everything measured on one layer.
-#[derive(Clone, Debug, Serialize)]
-pub struct LayerReport {
-    /// Layer name.
-    pub name: String,
-    /// Input channels.
-    pub c_in: usize,
-    /// Output channels.
-    pub c_out: usize,
-    /// Input height = width.
-    pub h: usize,
-    /// Input width.
-    pub w: usize,
-    /// Input activation bits.
-    pub a_in: u32,
-    /// Output activation bits.
-    pub a_out: u32,
-    /// 2×2 max-pool after the layer.
-    pub pool: bool,
-    /// Images streamed through the layer.
-    pub images: usize,
-    /// Input words streamed: the transactions' header words and payloads (command, parameters,
-    /// weights, activations).
-    pub words_in: usize,
-    /// Conv transactions sent (one per batch).
-    pub transactions: usize,
-    /// Output words received.
-    pub words_out: usize,
-    /// Clock cycles of the transaction (measured on rtl, the formula on model).
-    pub cycles: u64,
-    /// The ideal-cycle formula `H·W·ceil(C_out/P)·ceil(9·C_in/S)·A` × images.
-    pub ideal_cycles: u64,
-    /// ideal / measured.
-    pub utilisation: f64,
-    /// Output values compared with the golden model.
-    pub values_checked: usize,
-    /// Output values that differed.
-    pub mismatches: usize,
-    /// Where the first difference was, if any.
-    pub first_mismatch: Option<String>,
-    /// Wall-clock seconds spent in the device for this layer.
-    pub wall_seconds: f64,
 }
 
 /// Convert CIFAR's planar `[c][y][x]` u8 image into the engine's `[y][x][c]` integers.
@@ -246,7 +201,7 @@ pub fn synthetic_weights(
 /// wrap them in a conv transaction, run it on `device`, decode, and check every value against the golden model computed from the
 /// same inputs. `l.images` must equal `acts.len()`; `l.sh` is taken from `lp`. Returns the layer's
 /// report and the hardware outputs. (The same steps as one iteration of [`run_batch`], for drivers
-/// whose layers are not a linear chain, such as the ResNet driver in `crate::resnet`.)
+/// whose layers are not a linear chain, such as the ResNet driver in `crate::host::resnet`.)
 pub fn run_engine_layer(
     name: &str,
     l: &ConvLayer,

@@ -1,5 +1,5 @@
 //! What the host computes between engine layers of a ResNet (the split is tabled in
-//! [`crate::plan`]'s module doc): keeping every other row and column after a stride-1 engine run of a
+//! [`crate::host::plan`]'s module doc): keeping every other row and column after a stride-1 engine run of a
 //! stride-2 conv, the 1×1 stride-2 shortcut conv, the residual add with the shortcut's BN, ReLU and
 //! requantisation to A bits ([`ResidualStep`]), and the global average pool. All of it is integer
 //! arithmetic on the codes the engine returned (the GAP's final division aside), written once and run

@@ -10,8 +10,8 @@ use qtrain::exact::accel::{error_name, error_word, ResponseKind, Step, TopBlocks
 use qtrain::exact::accel::{golden_top, GoldenBlocks, LEN_SHIFT};
 use qtrain::hw::HwConfig;
 
+use crate::devices::stream::{StreamDevice, Transfer};
 use crate::error::SimError;
-use crate::stream::{StreamDevice, Transfer};
 
 /// A [`TopModel`] in front of the blocks `B`, as a [`StreamDevice`]. A transaction the top answers
 /// with an error word, or one shorter than its header says (the top would wait), is a clean error.

@@ -1,66 +1,21 @@
 //! The host driver for ResNet-N and WRN-N-k ([`ResNetPlan`]): every 3×3 conv runs on the engine
 //! through [`run_engine_layer`] and is checked bit for bit against the golden integer model; the host
 //! runs what the engine cannot (stride-2 subsampling, 1×1 shortcut convs, the residual step, GAP) with
-//! [`crate::host_ops`]. Parameters are synthetic: seeded ±1 weights and BN calibrated per layer on the
-//! batch's own statistics, as [`crate::driver::calibrate`] does for vgg-bc.
+//! [`crate::host::host_ops`]. Parameters are synthetic: seeded ±1 weights and BN calibrated per layer on the
+//! batch's own statistics, as [`crate::host::driver::calibrate`] does for vgg-bc.
 
 use qtrain::exact::geometry::ConvLayer;
 use qtrain::exact::requant::BnFloat;
 use qtrain::exact::xnor_conv;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
 
-use crate::driver::{calibrate, run_engine_layer, synthetic_weights, LayerParams, LayerReport};
+use crate::devices::stream::StreamDevice;
 use crate::error::SimError;
-use crate::host_ops::{self, ResidualStep};
-use crate::plan::{PlannedConv, ResNetPlan, Shortcut};
-use crate::stream::StreamDevice;
-
-/// The cost of running a stride-2 conv at stride 1 on the engine.
-#[derive(Clone, Debug, Serialize)]
-pub struct StrideCost {
-    /// Engine layer name (e.g. "s2b1.conv1").
-    pub name: String,
-    /// Measured cycles of the stride-1 run (as in the layer table).
-    pub cycles: u64,
-    /// Ideal cycles of the stride-1 run the engine did.
-    pub ideal_cycles_stride1: u64,
-    /// Ideal cycles a true stride-2 conv would need (a quarter of the output pixels).
-    pub ideal_cycles_stride2: u64,
-    /// `ideal_cycles_stride2 / cycles`: the layer's utilisation counted in useful outputs.
-    pub useful_utilisation: f64,
-}
-
-/// What one host residual step did.
-#[derive(Clone, Debug, Serialize)]
-pub struct HostStepReport {
-    /// Block name + ".add" (e.g. "s2b1.add").
-    pub name: String,
-    /// "identity" or "conv1x1-s2".
-    pub shortcut: String,
-    /// Output values computed.
-    pub values: usize,
-    /// Fraction of outputs at 0 (ReLU or clamp).
-    pub zero_fraction: f64,
-    /// Fraction of outputs at 2^A − 1 (saturated).
-    pub saturated_fraction: f64,
-    /// Fraction of the engine's conv2 codes below the zero point (negative residuals carried).
-    pub negative_residual_fraction: f64,
-}
-
-/// ResNet-only parts of a run's report.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct ResNetExtras {
-    /// Stride-2 engine layers and what their stride-1 run cost.
-    pub stride2: Vec<StrideCost>,
-    /// The host's residual steps.
-    pub host_steps: Vec<HostStepReport>,
-    /// Zero point of the offset-binary conv2 outputs.
-    pub zero_point: u32,
-    /// Global-average-pooled features of the first image (reals), what the host's FC would take.
-    pub features_first_image: Vec<f64>,
-}
+use crate::host::driver::{calibrate, run_engine_layer, synthetic_weights, LayerParams};
+use crate::host::host_ops::{self, ResidualStep};
+use crate::host::plan::{PlannedConv, ResNetPlan, Shortcut};
+use crate::report::{HostStepReport, LayerReport, ResNetExtras, StrideCost};
 
 /// Everything a ResNet batch produced.
 pub struct ResNetBatch {
@@ -280,48 +235,4 @@ pub fn run_resnet_batch(
         last_acts: x,
         last_scale: x_scale,
     })
-}
-
-/// Add a later batch's layer reports to the run's totals (same layers, same order).
-pub fn merge_layer_reports(acc: &mut Vec<LayerReport>, reps: Vec<LayerReport>) {
-    if acc.is_empty() {
-        *acc = reps;
-        return;
-    }
-    for (a, r) in acc.iter_mut().zip(reps) {
-        a.images += r.images;
-        a.words_in += r.words_in;
-        a.transactions += r.transactions;
-        a.words_out += r.words_out;
-        a.cycles += r.cycles;
-        a.ideal_cycles += r.ideal_cycles;
-        a.values_checked += r.values_checked;
-        a.mismatches += r.mismatches;
-        a.first_mismatch = a.first_mismatch.take().or(r.first_mismatch);
-        a.wall_seconds += r.wall_seconds;
-        a.utilisation = a.ideal_cycles as f64 / a.cycles.max(1) as f64;
-    }
-}
-
-/// Add a later batch's stride-2 costs and host steps to the run's totals.
-pub fn merge_extras(acc: &mut ResNetExtras, e: ResNetExtras) {
-    if acc.stride2.is_empty() && acc.host_steps.is_empty() {
-        *acc = e;
-        return;
-    }
-    for (a, s) in acc.stride2.iter_mut().zip(e.stride2) {
-        a.cycles += s.cycles;
-        a.ideal_cycles_stride1 += s.ideal_cycles_stride1;
-        a.ideal_cycles_stride2 += s.ideal_cycles_stride2;
-        a.useful_utilisation = a.ideal_cycles_stride2 as f64 / a.cycles.max(1) as f64;
-    }
-    for (a, s) in acc.host_steps.iter_mut().zip(e.host_steps) {
-        let (na, ns) = (a.values as f64, s.values as f64);
-        let mix = |x: f64, y: f64| (x * na + y * ns) / (na + ns).max(1.0);
-        a.zero_fraction = mix(a.zero_fraction, s.zero_fraction);
-        a.saturated_fraction = mix(a.saturated_fraction, s.saturated_fraction);
-        a.negative_residual_fraction =
-            mix(a.negative_residual_fraction, s.negative_residual_fraction);
-        a.values += s.values;
-    }
 }
