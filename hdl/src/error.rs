@@ -15,6 +15,9 @@ pub enum HdlError {
         /// The settle budget that ran out.
         passes: u32,
     },
+    /// An external tool (Verilator, the C++ compiler) could not be run or asked.
+    #[error("{0}")]
+    Tool(String),
     /// Writing the waveform (VCD) failed.
     #[error("{0}")]
     Vcd(#[from] std::io::Error),

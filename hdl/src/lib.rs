@@ -24,5 +24,6 @@ pub mod testbench;
 pub mod tools;
 pub mod update;
 pub mod vcd;
+pub mod verilator;
 
 pub use error::HdlError;

@@ -36,12 +36,28 @@ pub const MAX_TENSORS: usize = 100_000;
 /// FNV-1a, 64 bits: the checkpoint's checksum (catches any flipped byte or truncation; not a
 /// defence against someone forging a file on purpose).
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a64_step(FNV_OFFSET, bytes)
+}
+
+/// FNV-1a's offset basis.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, continuing from the state `h`.
+fn fnv1a64_step(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
+}
+
+/// FNV-1a, 64 bits, over several parts, each followed by a 0xFF byte (so that `["ab", "c"]` and
+/// `["a", "bc"]` differ): the cache key of compiled simulation models (the Verilog, the harness,
+/// the flags, the tool's version).
+pub fn fnv1a64_parts(parts: &[&[u8]]) -> u64 {
+    parts
+        .iter()
+        .fold(FNV_OFFSET, |h, p| fnv1a64_step(fnv1a64_step(h, p), &[0xFF]))
 }
 
 /// Tensors by name, in file order.

@@ -32,6 +32,7 @@ use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
 
 use qtrain_hdl::stream::Wide;
+use qtrain_hdl::verilator::{cache_key as fnv, cxx, mk_list, tool as verilator};
 
 /// The seeded generator every stimulus draws from.
 pub type Rng = ChaCha8Rng;
@@ -307,29 +308,6 @@ const CXX_FLAGS: &[&str] = &[
 /// The model's code is run for 10^5 cycles only: a fast compile matters more than fast code.
 const OPT: &str = "-O1";
 
-fn fnv(parts: &[&[u8]]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for p in parts {
-        for &b in *p {
-            h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
-        }
-        h = (h ^ 0xff).wrapping_mul(0x100_0000_01b3);
-    }
-    h
-}
-
-fn verilator() -> PathBuf {
-    std::env::var_os("QTRAIN_VERILATOR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "verilator".into())
-}
-
-fn cxx() -> PathBuf {
-    std::env::var_os("CXX")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "c++".into())
-}
-
 /// `verilator --version`, or None when it cannot run.
 fn verilator_version() -> Option<String> {
     let o = Command::new(verilator()).arg("--version").output().ok()?;
@@ -384,35 +362,8 @@ fn publish(tmp: &Path, final_dir: &Path) {
     }
 }
 
-/// Lists `VAR += a b \` continuation lines of a Verilator `_classes.mk`.
-fn mk_list(mk: &str, var: &str) -> Vec<String> {
-    let mut v = Vec::new();
-    let mut on = false;
-    for line in mk.lines() {
-        let t = line.trim();
-        if t.starts_with(var) && t[var.len()..].trim_start().starts_with("+=") {
-            on = true;
-            continue;
-        }
-        if on {
-            let name = t.trim_end_matches('\\').trim();
-            if !name.is_empty() {
-                v.push(name.to_string());
-            }
-            if !t.ends_with('\\') {
-                on = false;
-            }
-        }
-    }
-    v
-}
-
 fn verilator_include() -> PathBuf {
-    let o = Command::new(verilator())
-        .args(["--getenv", "VERILATOR_ROOT"])
-        .output()
-        .expect("verilator --getenv VERILATOR_ROOT");
-    PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()).join("include")
+    qtrain_hdl::verilator::include_dir().unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn compile(dir: &Path, inc: &Path, src: &Path, obj: &str) {

@@ -64,9 +64,7 @@ const EXE: &str = "qtrain_accel_sim";
 
 /// The Verilator executable: `QTRAIN_VERILATOR` or `verilator` on `PATH`.
 pub fn verilator_tool() -> PathBuf {
-    std::env::var_os("QTRAIN_VERILATOR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "verilator".into())
+    qtrain_hdl::verilator::tool()
 }
 
 pub(super) fn tool_err(msg: String) -> SimError {
@@ -112,17 +110,6 @@ pub fn cache_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/verilator")
 }
 
-fn fnv1a64(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for &b in p.iter().chain(&[0xFFu8]) {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
-}
-
 /// A compiled model.
 #[derive(Clone, Debug)]
 pub struct Model {
@@ -143,7 +130,7 @@ pub fn model(hw: &HwConfig, trace: bool) -> Result<Model, SimError> {
     let flags = format!(
         "{VERILATOR_FLAGS:?} {CXX_FLAGS:?} {OPT_FAST} {OPT_SLOW} {LINK_LIBS:?} trace={trace}"
     );
-    let key = fnv1a64(&[
+    let key = qtrain_hdl::verilator::cache_key(&[
         verilog.as_bytes(),
         HARNESS.as_bytes(),
         VLT.as_bytes(),
@@ -309,29 +296,6 @@ fn run_step(cmd: &mut Command, what: &str, log: &mut String) -> Result<(), SimEr
     Ok(())
 }
 
-/// The names listed under `var +=` in Verilator's `*_classes.mk`.
-fn mk_list(mk: &str, var: &str) -> Vec<String> {
-    let mut v = Vec::new();
-    let mut on = false;
-    for line in mk.lines() {
-        let t = line.trim();
-        if t.starts_with(var) && t[var.len()..].trim_start().starts_with("+=") {
-            on = true;
-            continue;
-        }
-        if on {
-            let name = t.trim_end_matches('\\').trim();
-            if !name.is_empty() {
-                v.push(name.to_string());
-            }
-            if !t.ends_with('\\') {
-                on = false;
-            }
-        }
-    }
-    v
-}
-
 /// Verilate and compile into `dir` (created); every tool runs inside `dir` with relative paths.
 fn build(dir: &Path, verilog: &str, trace: bool) -> Result<(), SimError> {
     let io = |p: &Path, e: std::io::Error| tool_err(format!("{}: {e}", p.display()));
@@ -357,12 +321,7 @@ fn build(dir: &Path, verilog: &str, trace: bool) -> Result<(), SimError> {
         let _ = std::fs::write(dir.join("build.log"), log);
     };
     r.inspect_err(|_| save_log(&log))?;
-    let root = Command::new(&tool)
-        .args(["--getenv", "VERILATOR_ROOT"])
-        .output()
-        .map_err(|e| tool_err(format!("verilator --getenv VERILATOR_ROOT: {e}")))?;
-    let root = PathBuf::from(String::from_utf8_lossy(&root.stdout).trim());
-    let inc = root.join("include");
+    let inc = qtrain_hdl::verilator::include_dir().map_err(|e| tool_err(e.to_string()))?;
     // The watchdog's diagnosis reads the router's state where the Verilog has it (the harness is
     // compiled without that read otherwise, so a reworked router never breaks the build).
     let rooth = dir.join(format!("obj/V{ACCEL_TOP}___024root.h"));
@@ -387,12 +346,12 @@ fn build(dir: &Path, verilog: &str, trace: bool) -> Result<(), SimError> {
         ("VM_CLASSES_SLOW", OPT_SLOW),
         ("VM_SUPPORT_SLOW", OPT_SLOW),
     ] {
-        for n in mk_list(&mk, var) {
+        for n in qtrain_hdl::verilator::mk_list(&mk, var) {
             jobs.push((PathBuf::from(format!("obj/{n}.cpp")), opt));
         }
     }
     for var in ["VM_GLOBAL_FAST", "VM_GLOBAL_SLOW"] {
-        for n in mk_list(&mk, var) {
+        for n in qtrain_hdl::verilator::mk_list(&mk, var) {
             jobs.push((inc.join(format!("{n}.cpp")), OPT_FAST));
         }
     }
@@ -417,7 +376,7 @@ fn build(dir: &Path, verilog: &str, trace: bool) -> Result<(), SimError> {
     jobs.sort_by_key(|(p, _)| {
         std::cmp::Reverse(std::fs::metadata(dir.join(p)).map(|m| m.len()).unwrap_or(0))
     });
-    let cxx = std::env::var_os("CXX").unwrap_or_else(|| "c++".into());
+    let cxx = qtrain_hdl::verilator::cxx();
     let trace_def = format!("-DVM_TRACE={}", trace as u8);
     let trace_vcd = format!("-DVM_TRACE_VCD={}", trace as u8);
     let next = std::sync::atomic::AtomicUsize::new(0);
