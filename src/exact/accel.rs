@@ -59,7 +59,7 @@ pub const TAG: u64 = 0xA;
 /// Bit position of the payload length (32 bits) in the header.
 pub const LEN_SHIFT: u32 = 32;
 /// Bits of the conv command word holding `images − 1` (`ConvLayer::command_word`).
-pub const CONV_IMAGES_SHIFT: u32 = 48;
+pub const CONV_IMAGES_SHIFT: u32 = crate::exact::command_word::IMAGES.lsb;
 /// Words of a counters response.
 pub const COUNTER_WORDS: usize = 8;
 

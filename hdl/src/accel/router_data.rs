@@ -14,6 +14,7 @@
 use rust_hdl::prelude::*;
 
 use qtrain::exact::accel::{self as wire, counter};
+use qtrain::exact::command_word::IMAGES;
 use qtrain::exact::geometry::OPCODE_CONV;
 
 use crate::stream::Wide;
@@ -268,7 +269,7 @@ impl<const L: usize, const WB: usize, const UB: usize> Logic for RouterData<L, W
         self.h_len.next = (w >> wire::LEN_SHIFT).into();
         self.h_lo.next = (w & 0xFFFF_FFFF).into();
         self.h_conv_cmd.next = w & 0xF == OPCODE_CONV;
-        self.h_images.next = ((w >> wire::CONV_IMAGES_SHIFT) & 0xFFFF).into();
+        self.h_images.next = ((w >> wire::CONV_IMAGES_SHIFT) & IMAGES.mask()).into();
         self.c_in_data.next = self.in_data.val();
         self.out_data.next = Wide([self.response_word()]);
         let s = &self._s;
@@ -359,13 +360,14 @@ always @(*) begin
     h_len = in_data[{ls}+:32];
     h_lo = in_data[31:0];
     h_conv_cmd = (in_data[3:0] == 4'd{opc});
-    h_images = in_data[{ish}+:16];
+    h_images = in_data[{ish}+:{iw}];
     c_in_data = in_data;
     u_cmd_word = cmd0;
     u_cmd_seed = cmd1;",
         ls = wire::LEN_SHIFT,
         opc = OPCODE_CONV,
         ish = wire::CONV_IMAGES_SHIFT,
+        iw = IMAGES.width,
     );
     for k in 0..l {
         let _ = writeln!(
