@@ -8,6 +8,7 @@
 
 use crate::error::{QtrainError, Result};
 use crate::exact::command_word::{self as cw, OPCODE};
+use crate::exact::pack::STREAM_WORD_BITS;
 use crate::hw::ConvParams;
 
 pub use crate::exact::command_word::OPCODE_CONV;
@@ -92,19 +93,19 @@ impl ConvLayer {
     }
 
     /// Issue cycles the engine's window unit spends on one bit-plane of a window: the pieces
-    /// (one line-buffer word each, `min(64, C_in − 64·cw)` bits) in window order, two a cycle when
-    /// both fit in 64 bits, plus one flush cycle.
+    /// ([`next_piece`] order, [`piece_bits`] each), two a cycle when both fit in 64 bits, plus one
+    /// flush cycle.
     pub fn window_plane_cycles(&self) -> u64 {
-        let cw = self.c_in.div_ceil(64);
-        let lens: Vec<usize> = (0..K * K)
-            .flat_map(|_| (0..cw).map(|c| (self.c_in - 64 * c).min(64)))
-            .collect();
-        let (mut i, mut cycles) = (0, 1u64);
-        while i < lens.len() {
-            i += if i + 1 < lens.len() && lens[i] + lens[i + 1] <= 64 {
-                2
-            } else {
-                1
+        let cw_in = self.c_in.div_ceil(STREAM_WORD_BITS);
+        let mut piece = Some((0, 0, 0));
+        let mut cycles = 1u64;
+        while let Some(p) = piece {
+            let next = next_piece(p, cw_in);
+            piece = match next {
+                Some(q) if piece_bits(self.c_in, p.2) + piece_bits(self.c_in, q.2) <= 64 => {
+                    next_piece(q, cw_in)
+                }
+                _ => next,
             };
             cycles += 1;
         }
@@ -239,6 +240,45 @@ impl ConvLayer {
     }
 }
 
+/// The input pixel `(yy, xx)` that tap `(ky, kx)` of output pixel `(y, x)` reads on an `h`×`w` map
+/// (K×K, stride 1, zero padding K/2), or `None` where the tap falls in the padding: the window walk
+/// of the golden convolution and of the engine's window unit.
+#[inline]
+pub fn tap_source(
+    (h, w): (usize, usize),
+    (y, x): (usize, usize),
+    (ky, kx): (usize, usize),
+) -> Option<(usize, usize)> {
+    let yy = (y + ky).checked_sub(K / 2)?;
+    let xx = (x + kx).checked_sub(K / 2)?;
+    (yy < h && xx < w).then_some((yy, xx))
+}
+
+/// The piece after `(ky, kx, cw)` in window order, `None` after the last: taps row-major, each
+/// tap's `cw_in` stream words of one pixel bit-plane in order. The engine's window unit issues
+/// pieces in this order; [`ConvLayer::window_plane_cycles`] counts them.
+#[inline]
+pub fn next_piece(
+    (ky, kx, cw): (usize, usize, usize),
+    cw_in: usize,
+) -> Option<(usize, usize, usize)> {
+    if cw + 1 < cw_in {
+        Some((ky, kx, cw + 1))
+    } else if kx + 1 < K {
+        Some((ky, kx + 1, 0))
+    } else if ky + 1 < K {
+        Some((ky + 1, 0, 0))
+    } else {
+        None
+    }
+}
+
+/// Valid bits of word `cw` of a `c_in`-channel pixel bit-plane: `min(64, C_in − 64·cw)`.
+#[inline]
+pub fn piece_bits(c_in: usize, cw: usize) -> usize {
+    (c_in - STREAM_WORD_BITS * cw).min(STREAM_WORD_BITS)
+}
+
 /// The whole input stream of a layer: the command word, C_out requant parameter words, the packed
 /// weights (pack.rs layout), then every image's activations as bit-planes (bitplanes.rs layout).
 pub fn input_stream(
@@ -306,5 +346,28 @@ mod tests {
         l.validate(&ConvParams::default()).unwrap();
         let odd = ConvLayer { h: 31, ..l.clone() };
         assert!(odd.validate(&ConvParams::default()).is_err());
+    }
+
+    #[test]
+    fn window_walk_pads_and_pairs_pieces() {
+        assert_eq!(tap_source((4, 5), (0, 0), (0, 1)), None);
+        assert_eq!(tap_source((4, 5), (0, 0), (1, 1)), Some((0, 0)));
+        assert_eq!(tap_source((4, 5), (3, 4), (2, 1)), None);
+        assert_eq!(tap_source((4, 5), (3, 4), (1, 0)), Some((3, 3)));
+        assert_eq!(next_piece((0, 2, 1), 2), Some((1, 0, 0)));
+        assert_eq!(next_piece((2, 2, 0), 1), None);
+        let cycles = |c_in| {
+            ConvLayer {
+                c_in,
+                ..ConvLayer::decode_fields(0)
+            }
+            .window_plane_cycles()
+        };
+        // Plus one flush: 3 and 20 bits, nine pieces two a cycle; 64, one a cycle; 100, 64 + 36 pieces
+        // that never pair.
+        assert_eq!(
+            [cycles(3), cycles(64), cycles(100), cycles(20)],
+            [6, 10, 19, 6]
+        );
     }
 }
