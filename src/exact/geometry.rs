@@ -53,6 +53,29 @@ pub struct Folding {
 }
 
 impl ConvLayer {
+    /// A square `hw`×`hw` layer of one image with requant shift 0: what a network plan lists
+    /// (`qtrain::models`, the simulator's plans) before a run sets the batch and calibrates the shift.
+    pub fn planned(
+        c_in: usize,
+        c_out: usize,
+        hw: usize,
+        a_in: u32,
+        a_out: u32,
+        pool: bool,
+    ) -> Self {
+        Self {
+            c_in,
+            c_out,
+            h: hw,
+            w: hw,
+            a_in,
+            a_out,
+            pool,
+            sh: 0,
+            images: 1,
+        }
+    }
+
     /// Window length N = K²·C_in.
     pub fn window_bits(&self) -> usize {
         K * K * self.c_in

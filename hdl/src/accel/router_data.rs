@@ -16,6 +16,7 @@ use rust_hdl::prelude::*;
 use qtrain::exact::accel::{self as wire, counter};
 use qtrain::exact::command_word::IMAGES;
 use qtrain::exact::geometry::OPCODE_CONV;
+use qtrain::exact::pack::STREAM_WORD_BITS;
 
 use crate::stream::Wide;
 
@@ -183,9 +184,9 @@ impl<const L: usize, const WB: usize, const UB: usize> Default for RouterData<L,
 
 impl<const L: usize, const WB: usize, const UB: usize> RouterData<L, WB, UB> {
     /// w lanes per word.
-    const WPW: usize = 64 / WB;
+    const WPW: usize = STREAM_WORD_BITS / WB;
     /// u lanes per word.
-    const UPW: usize = 64 / UB;
+    const UPW: usize = STREAM_WORD_BITS / UB;
     /// Words of a beat's w.
     pub const NWW: usize = L.div_ceil(Self::WPW);
     /// Input words of a beat.
