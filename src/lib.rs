@@ -14,6 +14,8 @@
 //! * outputs that never destroy what exists (temporary name, then rename): [`output`]
 //! * bounds on every value from a flag or a file, checked before anything is allocated: [`validate`]
 
+#![warn(missing_docs)]
+
 pub mod data;
 pub mod error;
 pub mod exact;

@@ -48,7 +48,19 @@ pub enum SimError {
     /// message says what to install or what the tool printed.
     #[error("{0}")]
     Tool(String),
+    /// Flags or a configuration that cannot be run together; the message names them and says what
+    /// would work.
+    #[error("{0}")]
+    Usage(String),
     /// A golden-model error (bad shape, bad parameters).
     #[error(transparent)]
     Golden(#[from] qtrain::QtrainError),
 }
+
+/// `bail!` for library code: return early with a [`SimError::Usage`] built from a format string.
+macro_rules! usage {
+    ($($t:tt)*) => {
+        return Err($crate::error::SimError::Usage(format!($($t)*)).into())
+    };
+}
+pub(crate) use usage;

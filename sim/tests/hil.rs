@@ -7,12 +7,12 @@
 //! update response coming back through the top is caught.
 
 use std::path::PathBuf;
+
+use crate::common::scratch;
 use std::process::{Command, Output};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hil-tests");
-    std::fs::create_dir_all(&d).unwrap();
-    d.join(name)
+    scratch("hil-tests", name)
 }
 
 fn sim(args: &[&str], json: &str) -> (Output, serde_json::Value) {

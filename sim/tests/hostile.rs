@@ -535,7 +535,7 @@ fn flag_cases() -> Vec<Case> {
         Case::err(
             "net-unknown",
             &["--net", "alexnet"],
-            &["'alexnet'", "vgg-bc"],
+            &["\"alexnet\": unknown network", "vgg-bc"],
         ),
         Case::err(
             "net-resnet-9",

@@ -11,14 +11,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn sim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sim"))
-}
+use crate::common::{scratch, sim};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verilator-tests");
-    std::fs::create_dir_all(&d).unwrap();
-    d.join(name)
+    scratch("verilator-tests", name)
 }
 
 /// Whether Verilator can run; without it: fail under `QTRAIN_REQUIRE_TOOLS`, else print SKIP.
@@ -598,7 +594,7 @@ fn verilator_flags_are_checked_up_front() {
 fn harness_seeds_traffic_with_the_library_gamma() {
     let lit = format!("0x{:X}ULL", qtrain::splitmix::GAMMA);
     assert!(
-        qtrain_sim::verilator_backend::HARNESS.contains(&format!("(seed * {lit}) | 1")),
-        "sim/src/verilator_harness.cpp must seed its XorShift with seed * {lit} | 1 (the rust-hdl runners' seeding)"
+        qtrain_sim::devices::verilator::HARNESS.contains(&format!("(seed * {lit}) | 1")),
+        "sim/src/devices/verilator/harness.cpp must seed its XorShift with seed * {lit} | 1 (the rust-hdl runners' seeding)"
     );
 }

@@ -7,14 +7,13 @@
 use ndarray::ArrayD;
 use rayon::prelude::*;
 
-use super::relu::PIECE;
+use super::relu::{Gate, PIECE};
 use super::{Layer, Real};
 
 /// Clipped, A-bit quantised ReLU.
 pub struct QuantRelu<T> {
     bits: u32,
-    mask: Vec<u8>,
-    cached: bool,
+    gate: Gate,
     _t: std::marker::PhantomData<T>,
 }
 
@@ -24,8 +23,7 @@ impl<T: Real> QuantRelu<T> {
         assert!((1..=16).contains(&bits), "activation bits {bits}");
         Self {
             bits,
-            mask: Vec::new(),
-            cached: false,
+            gate: Gate::default(),
             _t: std::marker::PhantomData,
         }
     }
@@ -40,17 +38,11 @@ impl<T: Real> Layer<T> for QuantRelu<T> {
         let (half, top) = (T::c(0.5), T::c(((1u64 << self.bits) - 1) as f64));
         let q = move |v: T| (v * inv + half).floor();
         if train {
-            self.mask.resize(xs.len(), 0);
-            xs.par_chunks_mut(PIECE)
-                .zip(self.mask.par_chunks_mut(PIECE))
-                .for_each(|(v, m)| {
-                    for (v, m) in v.iter_mut().zip(m) {
-                        let c = q(*v);
-                        *m = (c >= T::zero() && c <= top) as u8;
-                        *v = c.max(T::zero()).min(top) * st;
-                    }
-                });
-            self.cached = true;
+            self.gate.forward(xs, |v| {
+                let c = q(*v);
+                *v = c.max(T::zero()).min(top) * st;
+                c >= T::zero() && c <= top
+            });
         } else {
             xs.par_chunks_mut(PIECE).for_each(|v| {
                 for v in v {
@@ -62,21 +54,7 @@ impl<T: Real> Layer<T> for QuantRelu<T> {
     }
 
     fn backward(&mut self, dy: ArrayD<T>) -> ArrayD<T> {
-        assert!(
-            std::mem::take(&mut self.cached),
-            "QuantRelu backward without a training forward"
-        );
-        let mut dy = super::standard(dy);
-        let ds = dy.as_slice_mut().expect("contiguous");
-        assert_eq!(ds.len(), self.mask.len(), "QuantRelu gradient shape");
-        ds.par_chunks_mut(PIECE)
-            .zip(self.mask.par_chunks(PIECE))
-            .for_each(|(d, m)| {
-                for (d, &m) in d.iter_mut().zip(m) {
-                    *d = if m == 0 { T::zero() } else { *d };
-                }
-            });
-        dy
+        self.gate.backward(dy, "QuantRelu")
     }
 }
 

@@ -35,8 +35,20 @@ pub fn build<T: Real + 'static>(spec: &NetSpec) -> Vec<(String, Box<dyn Layer<T>
         v.push((format!("pool{}", stage + 1), Box::new(MaxPool2::new())));
     }
     v.push(("flatten".into(), Box::new(Flatten::new())));
-    let mut fin = cin * 4 * 4;
-    let hidden = spec.ch(HIDDEN);
+    v.extend(head(cin * 4 * 4, spec.ch(HIDDEN), spec.classes));
+    v
+}
+
+/// The classifier on `fin` flattened features (weights zero): two hidden fc of width `hidden`
+/// (Linear without bias → BN1d → ReLU), then a Linear with bias to `classes` logits, named
+/// `fc1, bnfc1, relufc1, …, fc3`. One definition for [`build`] and the integer training path's head.
+pub fn head<T: Real + 'static>(
+    fin: usize,
+    hidden: usize,
+    classes: usize,
+) -> Vec<(String, Box<dyn Layer<T>>)> {
+    let mut v: Vec<(String, Box<dyn Layer<T>>)> = Vec::new();
+    let mut fin = fin;
     for j in 1..=2 {
         v.push((
             format!("fc{j}"),
@@ -46,10 +58,7 @@ pub fn build<T: Real + 'static>(spec: &NetSpec) -> Vec<(String, Box<dyn Layer<T>
         v.push((format!("relufc{j}"), Box::new(Relu::<T>::new())));
         fin = hidden;
     }
-    v.push((
-        "fc3".into(),
-        Box::new(Linear::<T>::new(fin, spec.classes, true)),
-    ));
+    v.push(("fc3".into(), Box::new(Linear::<T>::new(fin, classes, true))));
     v
 }
 

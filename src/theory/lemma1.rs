@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::lsq::LeastSquares;
+use super::lsq::{LeastSquares, LsqSweep};
 use super::report::{ensure_dir, sci, write_csv, Verdict};
 use crate::error::{QtrainError, Result};
 use crate::plot::{LinePlot, Series};
@@ -19,16 +19,8 @@ use crate::quant::Grid;
 /// Sweep definition (defaults match `qtrain theory lemma1`).
 #[derive(Clone, Debug)]
 pub struct Lemma1Config {
-    /// Rows m of the least-squares instance.
-    pub m: usize,
-    /// Dimension d.
-    pub d: usize,
-    /// Label noise of the instance.
-    pub noise: f64,
-    /// Box half-width.
-    pub half_width: f64,
-    /// Grid steps Δ.
-    pub deltas: Vec<f64>,
+    /// The least-squares instance (m, d, noise, box) and the grid steps Δ.
+    pub sweep: LsqSweep,
     /// Learning rates α swept (constant within a run). The default stops at 0.1: beyond it a step
     /// `α‖a_i‖²` exceeds 2, SR diverges to the box's faces, and the error is dominated by clipping,
     /// which the lemma's proof does not model.
@@ -42,11 +34,7 @@ pub struct Lemma1Config {
 impl Default for Lemma1Config {
     fn default() -> Self {
         Self {
-            m: 200,
-            d: 10,
-            noise: 0.5,
-            half_width: 1.0,
-            deltas: vec![0.25, 0.125, 0.0625],
+            sweep: LsqSweep::default(),
             alphas: (0..=8).map(|k| 10f64.powf(-1.0 - 0.5 * k as f64)).collect(),
             steps: 200_000,
             seed: 2017,
@@ -133,9 +121,10 @@ pub fn run(cfg: &Lemma1Config) -> Result<Lemma1Result> {
             msg: "need steps ≥ 1 and positive finite learning rates".into(),
         });
     }
-    let hw = cfg.half_width;
-    let problem = LeastSquares::new(cfg.m, cfg.d, cfg.noise, -hw, hw, cfg.seed)?;
+    let hw = cfg.sweep.half_width;
+    let problem = cfg.sweep.instance(cfg.seed)?;
     let jobs: Vec<(f64, f64)> = cfg
+        .sweep
         .deltas
         .iter()
         .flat_map(|&dl| cfg.alphas.iter().map(move |&a| (dl, a)))

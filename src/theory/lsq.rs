@@ -10,6 +10,43 @@ use rand_chacha::ChaCha8Rng;
 use super::{linalg, normal};
 use crate::error::{QtrainError, Result};
 
+/// The least-squares experiments' instance and grids: Corollary 1's (`theory::quadratic`) and
+/// Lemma 1's (`theory::lemma1`) sweeps run on the same seeded problem and compare the same steps Δ
+/// (the defaults are `qtrain theory`'s).
+#[derive(Clone, Debug)]
+pub struct LsqSweep {
+    /// Rows m of A.
+    pub m: usize,
+    /// Dimension d.
+    pub d: usize,
+    /// Standard deviation of the label noise in b (makes `w*` off-grid and gradients noisy).
+    pub noise: f64,
+    /// Box half-width: weights live in `[−box, box]` (a multiple of every Δ).
+    pub half_width: f64,
+    /// Grid steps Δ to compare.
+    pub deltas: Vec<f64>,
+}
+
+impl Default for LsqSweep {
+    fn default() -> Self {
+        Self {
+            m: 200,
+            d: 10,
+            noise: 0.5,
+            half_width: 1.0,
+            deltas: vec![0.25, 0.125, 0.0625],
+        }
+    }
+}
+
+impl LsqSweep {
+    /// The seeded instance on the box `[−half_width, half_width]^d`.
+    pub fn instance(&self, seed: u64) -> Result<LeastSquares> {
+        let hw = self.half_width;
+        LeastSquares::new(self.m, self.d, self.noise, -hw, hw, seed)
+    }
+}
+
 /// The instance and its exact minimiser.
 #[derive(Clone, Debug)]
 pub struct LeastSquares {

@@ -10,16 +10,13 @@
 //! (for BC the real-valued buffer), the same for the average of the weights each gradient was
 //! taken at (`Q(w_r)` for BC), and the last iterate's gap, each averaged over seeded runs.
 
-use std::path::Path;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::lsq::LeastSquares;
-use super::report::{ensure_dir, sci, write_csv, Verdict};
+use super::lsq::{LeastSquares, LsqSweep};
+use super::report::{sci, Verdict};
 use crate::error::{QtrainError, Result};
-use crate::plot::{LinePlot, Series};
 use crate::quant::Grid;
 
 /// The five training rules compared.
@@ -61,16 +58,8 @@ impl Method {
 /// Experiment size and seed (flags of `qtrain theory quadratic`).
 #[derive(Clone, Debug)]
 pub struct QuadraticConfig {
-    /// Rows m of A.
-    pub m: usize,
-    /// Dimension d.
-    pub d: usize,
-    /// Standard deviation of the label noise in b (makes `w*` off-grid and gradients noisy).
-    pub noise: f64,
-    /// Box half-width: weights live in `[−box, box]` (a multiple of every Δ).
-    pub half_width: f64,
-    /// Grid steps Δ to compare.
-    pub deltas: Vec<f64>,
+    /// The instance (m, d, noise, box) and the grid steps Δ compared.
+    pub sweep: LsqSweep,
     /// Largest iteration count T.
     pub t_max: u64,
     /// Independent seeded runs averaged for each curve (the expectation in Theorem 1).
@@ -82,11 +71,7 @@ pub struct QuadraticConfig {
 impl Default for QuadraticConfig {
     fn default() -> Self {
         Self {
-            m: 200,
-            d: 10,
-            noise: 0.5,
-            half_width: 1.0,
-            deltas: vec![0.25, 0.125, 0.0625],
+            sweep: LsqSweep::default(),
             t_max: 1_000_000,
             runs: 8,
             seed: 2017,
@@ -104,15 +89,16 @@ impl QuadraticConfig {
             })
         };
         use crate::validate::{count, Origin};
-        count(&Origin::Flag, "--m", self.m, 1..=1_000_000)?;
-        count(&Origin::Flag, "--d", self.d, 1..=10_000)?;
-        if self.m.saturating_mul(self.d) > 100_000_000 {
+        let s = &self.sweep;
+        count(&Origin::Flag, "--m", s.m, 1..=1_000_000)?;
+        count(&Origin::Flag, "--d", s.d, 1..=10_000)?;
+        if s.m.saturating_mul(s.d) > 100_000_000 {
             return Err(Origin::Flag.invalid(
                 "--m × --d",
-                format!("{} × {}", self.m, self.d),
+                format!("{} × {}", s.m, s.d),
                 format!(
                     "at most 10^8 entries of A (this would take {} of f64)",
-                    crate::validate::human_bytes(8.0 * self.m as f64 * self.d as f64)
+                    crate::validate::human_bytes(8.0 * s.m as f64 * s.d as f64)
                 ),
             ));
         }
@@ -123,11 +109,11 @@ impl QuadraticConfig {
         if self.runs == 0 {
             return bad("runs", "need at least one run".into());
         }
-        if self.deltas.is_empty() {
+        if s.deltas.is_empty() {
             return bad("deltas", "need at least one grid step".into());
         }
-        for &d in &self.deltas {
-            Grid::uniform(d as f32, -self.half_width as f32, self.half_width as f32)?;
+        for &d in &s.deltas {
+            Grid::uniform(d as f32, -s.half_width as f32, s.half_width as f32)?;
         }
         Ok(())
     }
@@ -239,11 +225,11 @@ fn run_one(
 /// Run every method on every grid, `runs` seeds each, in parallel.
 pub fn run(cfg: &QuadraticConfig) -> Result<QuadraticResult> {
     cfg.validate()?;
-    let hw = cfg.half_width;
-    let problem = LeastSquares::new(cfg.m, cfg.d, cfg.noise, -hw, hw, cfg.seed)?;
+    let hw = cfg.sweep.half_width;
+    let problem = cfg.sweep.instance(cfg.seed)?;
     let checkpoints = log_checkpoints(cfg.t_max);
     let mut jobs: Vec<(Method, Option<f64>)> = vec![(Method::Sgd, None)];
-    for &delta in &cfg.deltas {
+    for &delta in &cfg.sweep.deltas {
         for m in &Method::ALL[1..] {
             jobs.push((*m, Some(delta)));
         }
@@ -310,7 +296,7 @@ impl QuadraticResult {
     pub fn verdicts(&self) -> Vec<Verdict> {
         let t = *self.checkpoints.last().unwrap_or(&1);
         let bound = self.problem.cor1_bound(t);
-        let mut deltas = self.config.deltas.clone();
+        let mut deltas = self.config.sweep.deltas.clone();
         deltas.sort_by(f64::total_cmp);
         let mut v = Vec::new();
         // Corollary 1: BC-Qs under the bound at every checkpoint and every Δ.
@@ -402,101 +388,6 @@ impl QuadraticResult {
         }
         v
     }
-
-    /// Write `quadratic.csv`, one `quadratic_delta_<Δ>.svg` per grid and `quadratic_floor.svg`.
-    pub fn write(&self, dir: &Path) -> Result<()> {
-        ensure_dir(dir)?;
-        let mut rows = Vec::new();
-        for c in &self.curves {
-            for (k, &t) in self.checkpoints.iter().enumerate() {
-                rows.push(vec![
-                    c.method.name().to_string(),
-                    c.delta.map_or("".into(), |d| d.to_string()),
-                    t.to_string(),
-                    c.gap_avg[k].to_string(),
-                    c.gap_avg_used[k].to_string(),
-                    c.gap_last[k].to_string(),
-                    self.problem.cor1_bound(t).to_string(),
-                ]);
-            }
-        }
-        write_csv(
-            &dir.join("quadratic.csv"),
-            &[
-                "method",
-                "delta",
-                "T",
-                "gap_avg_iterate",
-                "gap_avg_used_weights",
-                "gap_last_iterate",
-                "cor1_bound",
-            ],
-            &rows,
-        )?;
-        let pts = |ys: &[f64]| -> Vec<(f64, f64)> {
-            self.checkpoints
-                .iter()
-                .map(|&t| t as f64)
-                .zip(ys.iter().copied())
-                .collect()
-        };
-        for &dl in &self.config.deltas {
-            let mut series = Vec::new();
-            for m in Method::ALL {
-                if let Some(c) = self.curve(m, dl) {
-                    series.push(Series::new(
-                        format!("{} (avg iterate)", m.name()),
-                        pts(&c.gap_avg),
-                    ));
-                }
-            }
-            if let Some(c) = self.curve(Method::BcQd, dl) {
-                series.push(Series::new("BC-Qd (avg of Qd(w_r))", pts(&c.gap_avg_used)));
-            }
-            let bound: Vec<f64> = self
-                .checkpoints
-                .iter()
-                .map(|&t| self.problem.cor1_bound(t))
-                .collect();
-            series.push(Series::reference(
-                "Cor 1 bound (1+log(T+1))G²/(2μT)",
-                pts(&bound),
-            ));
-            LinePlot {
-                title: format!(
-                    "Least squares d={}, m={}, Δ={dl}: F(w̄_T) − F(w*)",
-                    self.problem.d, self.problem.m
-                ),
-                x_label: "iterations T (log)".into(),
-                y_label: "F(w̄_T) − F(w*) (log)".into(),
-                log_x: true,
-                log_y: true,
-                series,
-            }
-            .write_svg(&dir.join(format!("quadratic_delta_{dl}.svg")))?;
-        }
-        let mut deltas = self.config.deltas.clone();
-        deltas.sort_by(f64::total_cmp);
-        let series = Method::ALL[1..]
-            .iter()
-            .map(|&m| {
-                Series::new(
-                    m.name(),
-                    deltas.iter().map(|&d| (d, self.final_gap(m, d))).collect(),
-                )
-            })
-            .collect();
-        LinePlot {
-            title: format!(
-                "Gap at T={} against grid step",
-                self.checkpoints.last().unwrap_or(&0)
-            ),
-            x_label: "grid step Δ (log)".into(),
-            y_label: "F(w̄_T) − F(w*) (log)".into(),
-            log_x: true,
-            log_y: true,
-            series,
-        }
-        .write_svg(&dir.join("quadratic_floor.svg"))
-    }
 }
+
+mod write;

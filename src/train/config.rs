@@ -42,24 +42,36 @@ pub struct TrainConfig {
 /// Largest base learning rate and `latent_init` accepted (anything above diverges at once).
 pub const MAX_LR: f64 = 1e3;
 
+/// Check a run's epochs and mini-batch size (`f` names a field as `TrainConfig::validate` does):
+/// the one bound of both for the float and the integer path's configurations.
+pub fn validate_epochs_batch(
+    origin: &Origin,
+    f: &dyn Fn(&str, &str) -> String,
+    epochs: usize,
+    batch: usize,
+) -> Result<()> {
+    validate::count(
+        origin,
+        &f("epochs", "--epochs"),
+        epochs,
+        1..=validate::MAX_EPOCHS,
+    )?;
+    validate::count(
+        origin,
+        &f("batch", "--batch"),
+        batch,
+        super::run::MIN_BATCH..=validate::MAX_BATCH,
+    )?;
+    Ok(())
+}
+
 impl TrainConfig {
     /// Check every field against [`crate::validate`]'s bounds, wherever the config came from: the
     /// flags (`Origin::Flag`, fields named as flags) or a checkpoint header (`prefix` `config.`).
     pub fn validate(&self, origin: &Origin, prefix: &str) -> Result<()> {
         let f = |path: &str, flag: &str| origin.field(&format!("{prefix}{path}"), flag);
         self.net.validate(origin, &format!("{prefix}net."))?;
-        validate::count(
-            origin,
-            &f("epochs", "--epochs"),
-            self.epochs,
-            1..=validate::MAX_EPOCHS,
-        )?;
-        validate::count(
-            origin,
-            &f("batch", "--batch"),
-            self.batch,
-            super::run::MIN_BATCH..=validate::MAX_BATCH,
-        )?;
+        validate_epochs_batch(origin, &f, self.epochs, self.batch)?;
         validate::positive(origin, &f("lr", "--lr"), self.lr, 0.0, MAX_LR)?;
         validate::positive(
             origin,

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
 use super::checkpoint::{self, Header};
 use super::config::{EpochMetrics, Summary, TrainConfig};
@@ -415,22 +415,7 @@ pub fn run(
     }
     let epochs = t.config.epochs;
     let nb = train.len() / t.config.batch + usize::from(train.len() % t.config.batch >= MIN_BATCH);
-    let pb = if opts.quiet {
-        ProgressBar::hidden()
-    } else {
-        let pb =
-            ProgressBar::with_draw_target(Some((epochs * nb) as u64), ProgressDrawTarget::stderr());
-        pb.set_style(
-            ProgressStyle::with_template(
-                "{msg} [{bar:30}] {pos}/{len} batches, {per_sec}, elapsed {elapsed}, ETA {eta}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        pb.set_position((done * nb) as u64);
-        pb.reset_eta();
-        pb
-    };
+    let pb = crate::train::progress::batches(opts.quiet, (epochs * nb) as u64, (done * nb) as u64);
     let stop = opts.stop_after_epochs.unwrap_or(usize::MAX);
     while done < epochs && done < stop {
         let e = done;

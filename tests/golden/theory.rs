@@ -4,6 +4,7 @@
 use qtrain::theory::chain::SrChain;
 use qtrain::theory::landscape::Landscape;
 use qtrain::theory::lemma1::{self, Lemma1Config};
+use qtrain::theory::lsq::LsqSweep;
 use qtrain::theory::markov::{self, LatticeSpec, MarkovConfig, FLOOR};
 use qtrain::theory::mixing::{self, MixingConfig};
 use qtrain::theory::quadratic::{self, Method, QuadraticConfig};
@@ -30,16 +31,18 @@ fn small_lattices() -> Vec<LatticeSpec> {
 #[test]
 fn cor1_bc_reaches_the_minimiser_while_sr_stalls() {
     let cfg = QuadraticConfig {
-        m: 60,
-        d: 4,
-        deltas: vec![0.25, 0.125, 0.0625],
+        sweep: LsqSweep {
+            m: 60,
+            d: 4,
+            deltas: vec![0.25, 0.125, 0.0625],
+            ..Default::default()
+        },
         t_max: 100_000,
         runs: 4,
         seed: 11,
-        ..Default::default()
     };
     let r = quadratic::run(&cfg).unwrap();
-    for &d in &cfg.deltas {
+    for &d in &cfg.sweep.deltas {
         let bc = r.final_gap(Method::BcQs, d);
         let sr = r.final_gap(Method::Sr, d);
         assert!(sr >= 10.0 * bc, "Δ={d}: SR {sr} vs BC {bc}");
@@ -63,20 +66,22 @@ fn cor1_bc_reaches_the_minimiser_while_sr_stalls() {
 #[test]
 fn lemma1_bound_holds() {
     let cfg = Lemma1Config {
-        m: 60,
-        d: 4,
-        deltas: vec![0.25, 0.0625],
+        sweep: LsqSweep {
+            m: 60,
+            d: 4,
+            deltas: vec![0.25, 0.0625],
+            ..Default::default()
+        },
         alphas: vec![0.1, 0.01, 0.001],
         steps: 40_000,
         seed: 5,
-        ..Default::default()
     };
     let r = lemma1::run(&cfg).unwrap();
     for p in &r.points {
         assert!(p.mean_r2 <= p.bound, "{p:?}");
         assert!(p.mean_r2 <= p.eq9 + 4.0 * p.stderr, "{p:?}");
     }
-    for &d in &cfg.deltas {
+    for &d in &cfg.sweep.deltas {
         let e: Vec<f64> = r
             .points
             .iter()

@@ -110,13 +110,15 @@ fn report(name: &str, verdicts: &[Verdict], start: Instant, failed: &mut usize) 
 fn quadratic_cmd(a: &QuadraticArgs, failed: &mut usize) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let cfg = quadratic::QuadraticConfig {
-        m: a.m,
-        d: a.d,
+        sweep: qtrain::theory::lsq::LsqSweep {
+            m: a.m,
+            d: a.d,
+            deltas: a.deltas.clone(),
+            ..Default::default()
+        },
         t_max: a.t_max,
         runs: a.runs,
-        deltas: a.deltas.clone(),
         seed: a.common.seed,
-        ..Default::default()
     };
     let r = quadratic::run(&cfg)?;
     r.write(&a.common.out)?;
