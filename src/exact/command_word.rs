@@ -101,6 +101,12 @@ pub const OPCODE: Field = Field {
 };
 /// Opcode of a conv layer's command word.
 pub const OPCODE_CONV: u64 = 0xC;
+/// Whether `word` carries the conv opcode (what the engine and the top check first).
+#[inline]
+pub const fn is_conv_command(word: u64) -> bool {
+    OPCODE.get(word) == OPCODE_CONV
+}
+
 /// Input channels.
 pub const C_IN: Field = Field::after(&OPCODE, "c_in", 10, Encoding::MinusOne);
 /// Output channels.

@@ -14,7 +14,7 @@
 use rust_hdl::prelude::*;
 
 use qtrain::exact::accel::{self as wire, counter};
-use qtrain::exact::command_word::IMAGES;
+use qtrain::exact::command_word::{is_conv_command, IMAGES, OPCODE};
 use qtrain::exact::geometry::OPCODE_CONV;
 use qtrain::exact::pack::STREAM_WORD_BITS;
 
@@ -269,7 +269,7 @@ impl<const L: usize, const WB: usize, const UB: usize> Logic for RouterData<L, W
         self.h_rsvd_zero.next = (w >> 8) & 0xFF_FFFF == 0;
         self.h_len.next = (w >> wire::LEN_SHIFT).into();
         self.h_lo.next = (w & 0xFFFF_FFFF).into();
-        self.h_conv_cmd.next = w & 0xF == OPCODE_CONV;
+        self.h_conv_cmd.next = is_conv_command(w);
         self.h_images.next = ((w >> wire::CONV_IMAGES_SHIFT) & IMAGES.mask()).into();
         self.c_in_data.next = self.in_data.val();
         self.out_data.next = Wide([self.response_word()]);
@@ -360,13 +360,16 @@ always @(*) begin
     h_rsvd_zero = (in_data[31:8] == 24'd0);
     h_len = in_data[{ls}+:32];
     h_lo = in_data[31:0];
-    h_conv_cmd = (in_data[3:0] == 4'd{opc});
+    h_conv_cmd = (in_data[{oph}:{opl}] == {opw}'d{opc});
     h_images = in_data[{ish}+:{iw}];
     c_in_data = in_data;
     u_cmd_word = cmd0;
     u_cmd_seed = cmd1;",
         ls = wire::LEN_SHIFT,
         opc = OPCODE_CONV,
+        oph = OPCODE.msb(),
+        opl = OPCODE.lsb,
+        opw = OPCODE.width,
         ish = wire::CONV_IMAGES_SHIFT,
         iw = IMAGES.width,
     );

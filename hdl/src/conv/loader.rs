@@ -9,7 +9,7 @@
 
 use rust_hdl::prelude::*;
 
-use qtrain::exact::command_word::{OPCODE, OPCODE_CONV};
+use qtrain::exact::command_word::{is_conv_command, OPCODE, OPCODE_CONV};
 
 use crate::conv::shape::{verilog_decode, Shape, Sizes, VERILOG_DECODE_SINK};
 use crate::stream::Wide;
@@ -132,7 +132,7 @@ impl Logic for Loader {
             if fire {
                 match s.phase {
                     0 => {
-                        if OPCODE.get(word) == OPCODE_CONV {
+                        if is_conv_command(word) {
                             s.cmd = word;
                             s.phase = 1;
                             s.cnt = 0;
