@@ -3,7 +3,7 @@
 //! unit's run seed, and the deterministic stimulus of benches and traffic generators.
 //!
 //! Hardware that computes it (`hdl/src/update/seeder.rs`) takes its constants from here; the
-//! C++ Verilator harness (`sim/src/verilator_harness.cpp`) repeats [`GAMMA`] in a literal, pinned to
+//! C++ Verilator harness (`sim/src/devices/verilator/harness.cpp`) repeats [`GAMMA`] in a literal, pinned to
 //! this one by a test (`sim/tests/verilator.rs`).
 
 /// The golden-ratio increment of the state.

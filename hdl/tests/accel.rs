@@ -379,76 +379,12 @@ fn watchdog_names_the_stalled_stream() {
     assert!(s.idle >= 500);
 }
 
-#[derive(Clone, Copy, Default, Debug)]
-struct Sample {
-    in_valid: bool,
-    in_ready: bool,
-    in_data: u64,
-    out_valid: bool,
-    out_ready: bool,
-    out_last: bool,
-    out_data: u64,
-}
-
-/// Read the runner's VCD back: one [`Sample`] per cycle (timestamps `c·10000`, clock low).
-fn read_vcd(path: &std::path::Path) -> Vec<Sample> {
-    use vcd06::{Command, Value};
-    let f = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-    let mut parser = vcd06::Parser::new(f);
-    let header = parser.parse_header().unwrap();
-    let code = |n: &str| {
-        header
-            .find_var(&["uut", n])
-            .unwrap_or_else(|| panic!("no uut.{n} in the VCD"))
-            .code
-    };
-    let ids = [
-        "in_valid",
-        "in_ready",
-        "in_data",
-        "out_valid",
-        "out_ready",
-        "out_last",
-        "out_data",
-    ]
-    .map(code);
-    let (mut cur, mut out, mut t_now) = (Sample::default(), Vec::new(), None);
-    let bits = |v: &[Value]| {
-        v.iter()
-            .fold(0u64, |a, b| (a << 1) | (*b == Value::V1) as u64)
-    };
-    let flush = |t: Option<u64>, cur: &Sample, out: &mut Vec<Sample>| {
-        if t.is_some_and(|t| t % 10_000 == 0) {
-            out.push(*cur);
-        }
-    };
-    for cmd in parser {
-        match cmd.unwrap() {
-            Command::Timestamp(t) => {
-                flush(t_now, &cur, &mut out);
-                t_now = Some(t);
-            }
-            Command::ChangeScalar(id, v) => {
-                let b = v == Value::V1;
-                match ids.iter().position(|&x| x == id) {
-                    Some(0) => cur.in_valid = b,
-                    Some(1) => cur.in_ready = b,
-                    Some(3) => cur.out_valid = b,
-                    Some(4) => cur.out_ready = b,
-                    Some(5) => cur.out_last = b,
-                    _ => {}
-                }
-            }
-            Command::ChangeVector(id, v) => match ids.iter().position(|&x| x == id) {
-                Some(2) => cur.in_data = bits(&v),
-                Some(6) => cur.out_data = bits(&v),
-                _ => {}
-            },
-            _ => {}
-        }
-    }
-    flush(t_now, &cur, &mut out);
-    out
+/// The stream ports at each clock-low sample (the values the rising edge sees), one per cycle, read
+/// back from the runner's VCD.
+fn read_vcd(path: &std::path::Path) -> Vec<qtrain_hdl::vcd::PortSample> {
+    qtrain_hdl::vcd::read_ports(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .port_cycles()
 }
 
 /// The waveform of an interleaved session under back-pressure: valid/data/last hold until ready,

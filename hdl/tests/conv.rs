@@ -10,6 +10,8 @@ use qtrain::exact::xnor_conv::conv_layer;
 use qtrain::hw::ConvParams;
 use qtrain_hdl::conv::runner::{run, RunResult, Stimulus};
 use qtrain_hdl::conv::ConvEngine;
+use qtrain_hdl::testbench::{word_stream_connections, word_stream_ports, Testbench};
+use qtrain_hdl::tools::require;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
@@ -204,80 +206,12 @@ fn back_to_back_layers_under_back_pressure_lose_nothing() {
     }
 }
 
-/// Values of the engine's stream ports at each clock-low sample (the values the rising edge sees).
-#[derive(Default, Clone, Copy, Debug)]
-struct Sample {
-    in_valid: bool,
-    in_ready: bool,
-    in_data: u64,
-    out_valid: bool,
-    out_ready: bool,
-    out_last: bool,
-    out_data: u64,
-}
-
-/// Read the runner's VCD back: one [`Sample`] per cycle (timestamps `c·10000`, clock low).
-fn read_vcd(path: &std::path::Path) -> Vec<Sample> {
-    use vcd06::{Command, Value};
-    let f = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-    let mut parser = vcd06::Parser::new(f);
-    let header = parser.parse_header().unwrap();
-    let code = |n: &str| {
-        header
-            .find_var(&["uut", n])
-            .unwrap_or_else(|| panic!("no uut.{n} in the VCD"))
-            .code
-    };
-    let ids = [
-        code("in_valid"),
-        code("in_ready"),
-        code("in_data"),
-        code("out_valid"),
-        code("out_ready"),
-        code("out_last"),
-        code("out_data"),
-    ];
-    let mut cur = Sample::default();
-    let mut out = Vec::new();
-    let mut t_now = None;
-    let bits = |v: &[Value]| {
-        v.iter()
-            .fold(0u64, |a, b| (a << 1) | (*b == Value::V1) as u64)
-    };
-    let flush = |t: Option<u64>, cur: &Sample, out: &mut Vec<Sample>| {
-        if let Some(t) = t {
-            if t % 10_000 == 0 {
-                out.push(*cur);
-            }
-        }
-    };
-    for cmd in parser {
-        match cmd.unwrap() {
-            Command::Timestamp(t) => {
-                flush(t_now, &cur, &mut out);
-                t_now = Some(t);
-            }
-            Command::ChangeScalar(id, v) => {
-                let b = v == Value::V1;
-                match ids.iter().position(|&x| x == id) {
-                    Some(0) => cur.in_valid = b,
-                    Some(1) => cur.in_ready = b,
-                    Some(3) => cur.out_valid = b,
-                    Some(4) => cur.out_ready = b,
-                    Some(5) => cur.out_last = b,
-                    _ => {}
-                }
-            }
-            Command::ChangeVector(id, v) => match ids.iter().position(|&x| x == id) {
-                Some(2) => cur.in_data = bits(&v),
-                Some(6) => cur.out_data = bits(&v),
-                _ => {}
-            },
-            _ => {}
-        }
-    }
-    flush(t_now, &cur, &mut out);
-    out
+/// The stream ports at each clock-low sample (the values the rising edge sees), one per cycle, read
+/// back from the runner's VCD.
+fn read_vcd(path: &std::path::Path) -> Vec<qtrain_hdl::vcd::PortSample> {
+    qtrain_hdl::vcd::read_ports(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .port_cycles()
 }
 
 #[test]
@@ -368,13 +302,12 @@ fn waveform_handshakes_count_last_and_cycles() {
     }
 }
 
-/// Run a tool on the exported Verilog; `Ok(None)` when the tool is not installed here.
-fn tool(cmd: &str, args: &[&str]) -> Result<Option<std::process::Output>, String> {
-    match std::process::Command::new(cmd).args(args).output() {
-        Ok(o) => Ok(Some(o)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("{cmd}: {e}")),
-    }
+/// Run a tool on the exported Verilog (present: [`require`] said so).
+fn tool(cmd: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"))
 }
 
 #[test]
@@ -397,33 +330,22 @@ fn verilog_exports_parses_and_lints() {
         "qtrain_conv_engine",
         p,
     ];
-    match tool("verilator", &args).unwrap() {
-        Some(o) => assert!(
+    let test = "verilog_exports_parses_and_lints";
+    if require("verilator", test) {
+        let o = tool("verilator", &args);
+        assert!(
             o.status.success(),
             "verilator lint of {p} failed:\n{}",
             String::from_utf8_lossy(&o.stderr)
-        ),
-        None => {
-            let msg = "verilator is not installed (apt-get install -y verilator); the Verilog lint did not run";
-            if std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_some() {
-                panic!("{msg}");
-            }
-            eprintln!("SKIP: {msg}");
-        }
+        );
     }
-    match tool("iverilog", &["-g2005", "-o", "/dev/null", p]).unwrap() {
-        Some(o) => assert!(
+    if require("iverilog", test) {
+        let o = tool("iverilog", &["-g2005", "-o", "/dev/null", p]);
+        assert!(
             o.status.success(),
             "iverilog could not compile {p}:\n{}",
             String::from_utf8_lossy(&o.stderr)
-        ),
-        None => {
-            let msg = "iverilog is not installed (apt-get install -y iverilog); the Verilog parse check did not run";
-            if std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_some() {
-                panic!("{msg}");
-            }
-            eprintln!("SKIP: {msg}");
-        }
+        );
     }
 }
 
@@ -467,20 +389,16 @@ fn cosim(cases: &[Case], name: &str, ready_mask: u32) {
     let n_expect: usize = cases.iter().map(|c| c.expect.len()).sum();
     let hex: String = input.iter().map(|w| format!("{w:016x}\n")).collect();
     std::fs::write(dir.join("in.hex"), hex).unwrap();
-    let tb = format!(
-        r#"`timescale 1ns/1ps
-module tb;
-  reg clock = 1'b0;
-  reg [63:0] in_data = 64'd0;
-  reg in_valid = 1'b0, in_last = 1'b0, out_ready = 1'b0;
-  wire in_ready, out_valid, out_last;
-  wire [63:0] out_data;
-  qtrain_conv_engine dut(.clock(clock), .in_data(in_data), .in_valid(in_valid), .in_last(in_last),
-    .in_ready(in_ready), .out_data(out_data), .out_valid(out_valid), .out_last(out_last), .out_ready(out_ready));
-  reg [63:0] mem_in [0:{nm}];
-  integer i, n_out, cyc, fd, seed;
-  always #5 clock = ~clock;
-  initial begin
+    let mut tb = Testbench::new("tb");
+    tb.declare(&word_stream_ports("0"))
+        .instance("qtrain_conv_engine", &word_stream_connections())
+        .text(&format!(
+            "  reg [63:0] mem_in [0:{}];\n  integer i, n_out, cyc, fd, seed;\n",
+            input.len() - 1
+        ))
+        .clock()
+        .text(&format!(
+            r#"  initial begin
     $readmemh("in.hex", mem_in);
     fd = $fopen("out.hex", "w");
     i = 0; n_out = 0; cyc = 0; seed = 7;
@@ -498,35 +416,27 @@ module tb;
     $fclose(fd);
     $finish;
   end
-endmodule
 "#,
-        nm = input.len() - 1,
-        nin = input.len(),
-        nout = n_expect,
-        maxc = 400_000,
-        ready = if ready_mask == 3 {
-            "(($random(seed) & 3) != 0)".to_string()
-        } else {
-            format!("(($random(seed) & {ready_mask}) == 0)")
-        }
-    );
+            nin = input.len(),
+            nout = n_expect,
+            maxc = 400_000,
+            ready = if ready_mask == 3 {
+                "(($random(seed) & 3) != 0)".to_string()
+            } else {
+                format!("(($random(seed) & {ready_mask}) == 0)")
+            }
+        ));
+    let tb = tb.finish();
     std::fs::write(dir.join("tb.v"), tb).unwrap();
-    let compiled = std::process::Command::new("iverilog")
+    let test = format!("conv co-simulation {name}");
+    if !(require("iverilog", &test) && require("vvp", &test)) {
+        return;
+    }
+    let o = std::process::Command::new("iverilog")
         .current_dir(&dir)
         .args(["-g2005", "-o", "tb.vvp", "tb.v", "engine.v"])
-        .output();
-    let o = match compiled {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let msg = "iverilog is not installed (apt-get install -y iverilog); the Verilog co-simulation did not run";
-            if std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_some() {
-                panic!("{msg}");
-            }
-            eprintln!("SKIP: {msg}");
-            return;
-        }
-        Err(e) => panic!("iverilog: {e}"),
-    };
+        .output()
+        .unwrap_or_else(|e| panic!("iverilog: {e}"));
     assert!(
         o.status.success(),
         "iverilog: {}",

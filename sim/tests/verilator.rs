@@ -7,9 +7,10 @@
 //! These need Verilator: without it a test prints SKIP, unless `QTRAIN_REQUIRE_TOOLS` is set (CI
 //! sets it), when it fails.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use qtrain_hdl::vcd::PortSample;
 
 use crate::common::{scratch, sim};
 
@@ -17,22 +18,11 @@ fn tmp(name: &str) -> PathBuf {
     scratch("verilator-tests", name)
 }
 
-/// Whether Verilator can run; without it: fail under `QTRAIN_REQUIRE_TOOLS`, else print SKIP.
+/// Whether Verilator can run ([`qtrain_hdl::tools::require`]: without it, fail under
+/// `QTRAIN_REQUIRE_TOOLS`, else print SKIP).
 fn have_verilator(test: &str) -> bool {
     let tool = std::env::var_os("QTRAIN_VERILATOR").unwrap_or_else(|| "verilator".into());
-    let ok = Command::new(&tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return true;
-    }
-    assert!(
-        std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_none(),
-        "{test}: verilator is not installed (apt-get install -y verilator) and QTRAIN_REQUIRE_TOOLS is set"
-    );
-    eprintln!("SKIP {test}: verilator is not installed (apt-get install -y verilator)");
-    false
+    qtrain_hdl::tools::require(tool, test)
 }
 
 fn text(out: &Output) -> String {
@@ -294,101 +284,28 @@ fn watchdog_names_the_stalled_stream() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-/// The signals of the top's ports sampled once per cycle while the clock is low (after the host
-/// has driven its side and the logic has settled, where the harness samples the handshakes).
-#[derive(Clone, Copy, Debug, Default)]
-struct Sample {
-    in_valid: bool,
-    in_ready: bool,
-    in_last: bool,
-    out_valid: bool,
-    out_ready: bool,
-    out_last: bool,
-    out_data: u64,
-    clock: bool,
-}
-
 /// Read a VCD: the top-level ports (the first scope) sampled at every time `10 000·c` (cycle c, clock
-/// low); also checks that the clock is high at every `10 000·c + 5 000`.
-fn read_vcd(path: &Path) -> Vec<Sample> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut ids: HashMap<String, &'static str> = HashMap::new();
-    let mut depth = 0;
-    let mut lines = text.lines();
-    for line in lines.by_ref() {
-        let t: Vec<&str> = line.split_whitespace().collect();
-        match t.first().copied() {
-            Some("$scope") => depth += 1,
-            Some("$upscope") => depth -= 1,
-            Some("$var") if depth == 1 => {
-                let name = t[4];
-                for n in [
-                    "in_valid",
-                    "in_ready",
-                    "in_last",
-                    "out_valid",
-                    "out_ready",
-                    "out_last",
-                    "out_data",
-                    "clock",
-                ] {
-                    if name == n {
-                        ids.insert(t[3].to_string(), n);
-                    }
-                }
-            }
-            Some("$enddefinitions") => break,
-            _ => {}
-        }
-    }
-    assert_eq!(ids.len(), 8, "top-level ports in the VCD: {ids:?}");
-    let mut cur = Sample::default();
+/// low: after the host has driven its side and the logic has settled, where the harness samples the
+/// handshakes); also checks that no cycle is missing and that the clock is high at every
+/// `10 000·c + 5 000`.
+fn read_vcd(path: &Path) -> Vec<PortSample> {
+    let wave =
+        qtrain_hdl::vcd::read_ports(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = Vec::new();
-    let mut time: Option<u64> = None;
-    let flush = |time: Option<u64>, cur: &Sample, out: &mut Vec<Sample>| {
-        if let Some(t) = time {
-            if t % 10_000 == 0 {
-                assert_eq!(
-                    out.len() as u64,
-                    t / 10_000,
-                    "a cycle missing before time {t}"
-                );
-                assert!(!cur.clock, "clock high at {t}");
-                out.push(*cur);
-            } else {
-                assert_eq!(t % 10_000, 5_000, "time {t}");
-                assert!(cur.clock, "clock low at {t}");
-            }
-        }
-    };
-    for line in lines {
-        if let Some(t) = line.strip_prefix('#') {
-            flush(time, &cur, &mut out);
-            time = Some(t.trim().parse().unwrap());
-            continue;
-        }
-        let (val, id) = if let Some(rest) = line.strip_prefix('b') {
-            let mut p = rest.split_whitespace();
-            (p.next().unwrap_or(""), p.next().unwrap_or(""))
-        } else if line.len() > 1 && (line.starts_with('0') || line.starts_with('1')) {
-            (&line[..1], &line[1..])
+    for (t, cur) in wave.port_samples() {
+        if t % 10_000 == 0 {
+            assert_eq!(
+                out.len() as u64,
+                t / 10_000,
+                "a cycle missing before time {t}"
+            );
+            assert!(!cur.clock, "clock high at {t}");
+            out.push(cur);
         } else {
-            continue;
-        };
-        let Some(&name) = ids.get(id) else { continue };
-        let bit = val == "1";
-        match name {
-            "in_valid" => cur.in_valid = bit,
-            "in_ready" => cur.in_ready = bit,
-            "in_last" => cur.in_last = bit,
-            "out_valid" => cur.out_valid = bit,
-            "out_ready" => cur.out_ready = bit,
-            "out_last" => cur.out_last = bit,
-            "clock" => cur.clock = bit,
-            _ => cur.out_data = u64::from_str_radix(val, 2).unwrap(),
+            assert_eq!(t % 10_000, 5_000, "time {t}");
+            assert!(cur.clock, "clock low at {t}");
         }
     }
-    flush(time, &cur, &mut out);
     out
 }
 

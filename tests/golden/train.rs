@@ -506,12 +506,16 @@ fn kill_9_at_random_moments_always_resumes_bit_identically() {
         v[e + 1] = "40".into();
         v
     };
+    let t0 = std::time::Instant::now();
     let o = Command::new(env!("CARGO_BIN_EXE_qtrain"))
         .args(long(sa))
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    // ten SIGKILLs at seeded random moments, each followed by a --resume of whatever was left
+    // ten SIGKILLs at seeded random moments, each followed by a --resume of whatever was left;
+    // each attempt lives at most 1/15 of the uninterrupted run's wall time, so ten of them cannot
+    // finish it however fast this machine is
+    let max_ms = (t0.elapsed().as_millis() as u64 / 15).max(6);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
     let mut kills = 0;
     let mut finished = false;
@@ -523,7 +527,7 @@ fn kill_9_at_random_moments_always_resumes_bit_identically() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.gen_range(5..250)));
+        std::thread::sleep(Duration::from_millis(rng.gen_range(5..max_ms)));
         if child.try_wait().unwrap().is_some() {
             finished = true;
             break;

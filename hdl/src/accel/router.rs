@@ -12,90 +12,79 @@ use rust_hdl::prelude::*;
 
 use super::router_data::RouterData;
 use super::router_fsm::{FsmRegs, RouterCtl, RouterNext};
+use crate::stream::ports::word_stream_block;
 use crate::stream::Wide;
 
 pub use super::router_fsm::STATE_NAMES;
 
-#[derive(LogicBlock)]
-pub struct Router<const L: usize, const WB: usize, const UB: usize> {
-    /// Clock.
-    pub clock: Signal<In, Clock>,
-    /// Host word.
-    pub in_data: Signal<In, Wide<1>>,
-    /// Host word valid.
-    pub in_valid: Signal<In, Bit>,
-    /// Host `last` (accepted, not interpreted: headers carry lengths).
-    pub in_last: Signal<In, Bit>,
-    /// Router takes the host word.
-    pub in_ready: Signal<Out, Bit>,
-    /// Response word.
-    pub out_data: Signal<Out, Wide<1>>,
-    /// Response word valid.
-    pub out_valid: Signal<Out, Bit>,
-    /// Final word of a response.
-    pub out_last: Signal<Out, Bit>,
-    /// The output buffer takes the response word.
-    pub out_ready: Signal<In, Bit>,
-    /// Conv engine input word.
-    pub c_in_data: Signal<Out, Wide<1>>,
-    /// Conv engine input valid.
-    pub c_in_valid: Signal<Out, Bit>,
-    /// Conv engine input last (final payload word).
-    pub c_in_last: Signal<Out, Bit>,
-    /// Conv engine takes the word.
-    pub c_in_ready: Signal<In, Bit>,
-    /// Conv engine output word.
-    pub c_out_data: Signal<In, Wide<1>>,
-    /// Conv engine output valid.
-    pub c_out_valid: Signal<In, Bit>,
-    /// Conv engine output last (final word of an image).
-    pub c_out_last: Signal<In, Bit>,
-    /// Router takes the conv output word.
-    pub c_out_ready: Signal<Out, Bit>,
-    /// Update command offered.
-    pub u_cmd_valid: Signal<Out, Bit>,
-    /// Update unit takes the command.
-    pub u_cmd_ready: Signal<In, Bit>,
-    /// Update command word 0.
-    pub u_cmd_word: Signal<Out, Bits<64>>,
-    /// Update command word 1 (seed).
-    pub u_cmd_seed: Signal<Out, Bits<64>>,
-    /// An assembled beat is offered.
-    pub u_in_valid: Signal<Out, Bit>,
-    /// The unit takes the beat.
-    pub u_in_ready: Signal<In, Bit>,
-    /// The beat is the transaction's final one.
-    pub u_in_last: Signal<Out, Bit>,
-    /// Beat weights, lane l.
-    pub u_w: [Signal<Out, Bits<WB>>; L],
-    /// Beat steps, lane l.
-    pub u_u: [Signal<Out, Bits<UB>>; L],
-    /// The unit offers an output beat.
-    pub u_out_valid: Signal<In, Bit>,
-    /// Router takes the output beat (after its final word went out).
-    pub u_out_ready: Signal<Out, Bit>,
-    /// The unit's `out_last` (not interpreted).
-    pub u_out_last: Signal<In, Bit>,
-    /// Updated weights, lane l.
-    pub u_w_out: [Signal<In, Bits<WB>>; L],
-    /// Forward weights, lane l.
-    pub u_q_out: [Signal<In, Bits<WB>>; L],
-    /// The beat carries a packed sign word.
-    pub u_pack_valid: Signal<In, Bit>,
-    /// The packed sign word.
-    pub u_pack_word: Signal<In, Bits<64>>,
-    /// The unit's saturation counter.
-    pub u_sat_count: Signal<In, Bits<32>>,
-    /// The unit's sticky command-error flag.
-    pub u_cmd_error: Signal<In, Bit>,
-    /// The state machine's registers.
-    pub regs: DFF<FsmRegs>,
-    /// The state machine's outputs.
-    pub ctl: RouterCtl,
-    /// The state machine's next state.
-    pub next: RouterNext,
-    /// The data path.
-    pub data: RouterData<L, WB, UB>,
+word_stream_block! {
+    /// The transaction router between the top's skid buffers and the two blocks. Ports: the host's word
+    /// streams ([`crate::stream::ports`]; `in_last` accepted, not interpreted: headers carry lengths;
+    /// `out_last` on the final word of a response, `out_ready` from the output buffer), then the conv
+    /// engine's streams (`c_…`) and the update unit's ports (`u_…`).
+    #[derive(LogicBlock)]
+    pub struct Router<const L: usize, const WB: usize, const UB: usize> {
+        /// Conv engine input word.
+        pub c_in_data: Signal<Out, Wide<1>>,
+        /// Conv engine input valid.
+        pub c_in_valid: Signal<Out, Bit>,
+        /// Conv engine input last (final payload word).
+        pub c_in_last: Signal<Out, Bit>,
+        /// Conv engine takes the word.
+        pub c_in_ready: Signal<In, Bit>,
+        /// Conv engine output word.
+        pub c_out_data: Signal<In, Wide<1>>,
+        /// Conv engine output valid.
+        pub c_out_valid: Signal<In, Bit>,
+        /// Conv engine output last (final word of an image).
+        pub c_out_last: Signal<In, Bit>,
+        /// Router takes the conv output word.
+        pub c_out_ready: Signal<Out, Bit>,
+        /// Update command offered.
+        pub u_cmd_valid: Signal<Out, Bit>,
+        /// Update unit takes the command.
+        pub u_cmd_ready: Signal<In, Bit>,
+        /// Update command word 0.
+        pub u_cmd_word: Signal<Out, Bits<64>>,
+        /// Update command word 1 (seed).
+        pub u_cmd_seed: Signal<Out, Bits<64>>,
+        /// An assembled beat is offered.
+        pub u_in_valid: Signal<Out, Bit>,
+        /// The unit takes the beat.
+        pub u_in_ready: Signal<In, Bit>,
+        /// The beat is the transaction's final one.
+        pub u_in_last: Signal<Out, Bit>,
+        /// Beat weights, lane l.
+        pub u_w: [Signal<Out, Bits<WB>>; L],
+        /// Beat steps, lane l.
+        pub u_u: [Signal<Out, Bits<UB>>; L],
+        /// The unit offers an output beat.
+        pub u_out_valid: Signal<In, Bit>,
+        /// Router takes the output beat (after its final word went out).
+        pub u_out_ready: Signal<Out, Bit>,
+        /// The unit's `out_last` (not interpreted).
+        pub u_out_last: Signal<In, Bit>,
+        /// Updated weights, lane l.
+        pub u_w_out: [Signal<In, Bits<WB>>; L],
+        /// Forward weights, lane l.
+        pub u_q_out: [Signal<In, Bits<WB>>; L],
+        /// The beat carries a packed sign word.
+        pub u_pack_valid: Signal<In, Bit>,
+        /// The packed sign word.
+        pub u_pack_word: Signal<In, Bits<64>>,
+        /// The unit's saturation counter.
+        pub u_sat_count: Signal<In, Bits<32>>,
+        /// The unit's sticky command-error flag.
+        pub u_cmd_error: Signal<In, Bit>,
+        /// The state machine's registers.
+        pub regs: DFF<FsmRegs>,
+        /// The state machine's outputs.
+        pub ctl: RouterCtl,
+        /// The state machine's next state.
+        pub next: RouterNext,
+        /// The data path.
+        pub data: RouterData<L, WB, UB>,
+    }
 }
 
 impl<const L: usize, const WB: usize, const UB: usize> Default for Router<L, WB, UB> {

@@ -1,4 +1,4 @@
-//! The router's data path: the wide words that [`super::router_fsm::RouterFsm`] steers but never
+//! The router's data path: the wide words that [`super::router_fsm`] steers but never
 //! computes on. It splits the current input word into header fields, holds the update command words
 //! and the beat being assembled (a shift register of 64-bit words), cuts a beat into the unit's `w` /
 //! `u` lanes, packs the unit's output lanes back into words, and puts the word the state machine

@@ -26,44 +26,35 @@ use qtrain::QtrainError;
 
 use super::router::Router;
 use crate::conv::ConvEngine;
+use crate::error::HdlError;
+use crate::export::named_verilog;
+use crate::stream::ports::word_stream_block;
+use crate::stream::words::word_stream;
 use crate::stream::{SkidBuffer, Wide};
 use crate::update::UpdateUnit;
 
-/// Conv engine with P PEs and S = 64·SW lanes (PSW = P·SW) and an update unit of L lanes with
-/// WB-bit weights and UB-bit steps, behind one stream pair.
-#[derive(LogicBlock)]
-pub struct AccelTop<
-    const P: usize,
-    const SW: usize,
-    const PSW: usize,
-    const L: usize,
-    const WB: usize,
-    const UB: usize,
-> {
-    /// Clock.
-    pub clock: Signal<In, Clock>,
-    /// Input stream word.
-    pub in_data: Signal<In, Wide<1>>,
-    /// Input stream valid.
-    pub in_valid: Signal<In, Bit>,
-    /// Input stream last (accepted, not interpreted: headers carry lengths).
-    pub in_last: Signal<In, Bit>,
-    /// Input stream ready.
-    pub in_ready: Signal<Out, Bit>,
-    /// Output stream word.
-    pub out_data: Signal<Out, Wide<1>>,
-    /// Output stream valid.
-    pub out_valid: Signal<Out, Bit>,
-    /// Output stream last: final word of a transaction's response.
-    pub out_last: Signal<Out, Bit>,
-    /// Output stream ready.
-    pub out_ready: Signal<In, Bit>,
-    in_skid: SkidBuffer<Wide<1>>,
-    /// The transaction router (public so that runners can report its state).
-    pub router: Router<L, WB, UB>,
-    conv: ConvEngine<P, SW, PSW>,
-    upd: UpdateUnit<L, WB, UB>,
-    out_skid: SkidBuffer<Wide<1>>,
+word_stream_block! {
+    /// Conv engine with P PEs and S = 64·SW lanes (PSW = P·SW) and an update unit of L lanes with
+    /// WB-bit weights and UB-bit steps, behind one stream pair.
+    ///
+    /// Ports: the word streams ([`crate::stream::ports`]); `in_last` is accepted, not interpreted (headers
+    /// carry lengths); `out_last` marks the final word of a transaction's response.
+    #[derive(LogicBlock)]
+    pub struct AccelTop<
+        const P: usize,
+        const SW: usize,
+        const PSW: usize,
+        const L: usize,
+        const WB: usize,
+        const UB: usize,
+    > {
+        in_skid: SkidBuffer<Wide<1>>,
+        /// The transaction router (public so that runners can report its state).
+        pub router: Router<L, WB, UB>,
+        conv: ConvEngine<P, SW, PSW>,
+        upd: UpdateUnit<L, WB, UB>,
+        out_skid: SkidBuffer<Wide<1>>,
+    }
 }
 
 /// Name of the exported top module.
@@ -103,15 +94,20 @@ impl<
 
     /// The top as Verilog, top module renamed to [`ACCEL_TOP`] (submodules `qtrain_accel$…`).
     /// Checks connectivity first (`check_all`); errors name the open signal.
-    pub fn verilog(&mut self) -> Result<String, String> {
-        self.connect_all();
-        check_all(self).map_err(|e| format!("{e:?}"))?;
-        let v = generate_verilog(self);
-        Ok(v.replace("module top(", &format!("module {ACCEL_TOP}("))
-            .replace("module top (", &format!("module {ACCEL_TOP} ("))
-            .replace("top$", &format!("{ACCEL_TOP}$")))
+    pub fn verilog(&mut self) -> Result<String, HdlError> {
+        named_verilog(self, ACCEL_TOP)
     }
 }
+
+word_stream!(
+    [const P: usize, const SW: usize, const PSW: usize, const L: usize, const WB: usize, const UB: usize]
+    AccelTop<P, SW, PSW, L, WB, UB>,
+    activity = |top| format!(
+        "the top is {} with {} payload words to come",
+        top.router.state_name(),
+        top.router.remaining()
+    )
+);
 
 impl<
         const P: usize,

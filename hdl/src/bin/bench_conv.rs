@@ -183,7 +183,7 @@ fn main() -> anyhow::Result<()> {
                 .map(String::as_str)
                 .unwrap_or("qtrain_conv_engine.v");
             let mut eng = DefaultConvEngine::new(&cp)?;
-            let v = eng.verilog().map_err(anyhow::Error::msg)?;
+            let v = eng.verilog()?;
             std::fs::write(out, v)?;
             println!("wrote {out}");
         }

@@ -43,42 +43,33 @@ use crate::conv::{
     output::OutputUnit, pe_array::PeArray, requant::RequantUnit, sequencer::Sequencer,
     shape::Sizes, weight_buffer::WeightBuffer, window::WindowUnit, window_buffer::WindowBuffer,
 };
+use crate::error::HdlError;
+use crate::export::named_verilog;
+use crate::stream::ports::word_stream_block;
+use crate::stream::words::word_stream;
 use crate::stream::{SkidBuffer, Wide};
 
-/// The conv engine with P PEs and S = 64·SW SIMD lanes (PSW = P·SW).
-#[derive(LogicBlock)]
-pub struct ConvEngine<const P: usize, const SW: usize, const PSW: usize> {
-    /// Clock.
-    pub clock: Signal<In, Clock>,
-    /// Input stream word.
-    pub in_data: Signal<In, Wide<1>>,
-    /// Input stream valid.
-    pub in_valid: Signal<In, Bit>,
-    /// Input stream last (accepted, not interpreted).
-    pub in_last: Signal<In, Bit>,
-    /// Input stream ready.
-    pub in_ready: Signal<Out, Bit>,
-    /// Output stream word.
-    pub out_data: Signal<Out, Wide<1>>,
-    /// Output stream valid.
-    pub out_valid: Signal<Out, Bit>,
-    /// Output stream last: final word of an image.
-    pub out_last: Signal<Out, Bit>,
-    /// Output stream ready.
-    pub out_ready: Signal<In, Bit>,
-    in_skid: SkidBuffer<Wide<1>>,
-    loader: Loader,
-    weights: WeightBuffer<PSW>,
-    konst: FilterConstant<P>,
-    lines: LineBuffer,
-    window: WindowUnit,
-    winbuf: WindowBuffer<SW>,
-    seq: Sequencer,
-    pes: PeArray<P, SW, PSW>,
-    requant: RequantUnit<P>,
-    pooler: MaxPool<P>,
-    outu: OutputUnit<P>,
-    out_skid: SkidBuffer<Wide<1>>,
+word_stream_block! {
+    /// The conv engine with P PEs and S = 64·SW SIMD lanes (PSW = P·SW).
+    ///
+    /// Ports: the word streams ([`crate::stream::ports`]); `in_last` is accepted, not interpreted;
+    /// `out_last` marks the final word of an image.
+    #[derive(LogicBlock)]
+    pub struct ConvEngine<const P: usize, const SW: usize, const PSW: usize> {
+        in_skid: SkidBuffer<Wide<1>>,
+        loader: Loader,
+        weights: WeightBuffer<PSW>,
+        konst: FilterConstant<P>,
+        lines: LineBuffer,
+        window: WindowUnit,
+        winbuf: WindowBuffer<SW>,
+        seq: Sequencer,
+        pes: PeArray<P, SW, PSW>,
+        requant: RequantUnit<P>,
+        pooler: MaxPool<P>,
+        outu: OutputUnit<P>,
+        out_skid: SkidBuffer<Wide<1>>,
+    }
 }
 
 /// The default configuration: P = 16, S = 64 (1024 XNOR lanes).
@@ -246,12 +237,9 @@ pub const VERILOG_TOP: &str = "qtrain_conv_engine";
 impl<const P: usize, const SW: usize, const PSW: usize> ConvEngine<P, SW, PSW> {
     /// The engine as Verilog, top module renamed to [`VERILOG_TOP`] (submodules `VERILOG_TOP$…`).
     /// Checks connectivity first (`check_all`); errors name the open signal.
-    pub fn verilog(&mut self) -> Result<String, String> {
-        self.connect_all();
-        check_all(self).map_err(|e| format!("{e:?}"))?;
-        let v = generate_verilog(self);
-        Ok(v.replace("module top(", &format!("module {VERILOG_TOP}("))
-            .replace("module top (", &format!("module {VERILOG_TOP} ("))
-            .replace("top$", &format!("{VERILOG_TOP}$")))
+    pub fn verilog(&mut self) -> Result<String, HdlError> {
+        named_verilog(self, VERILOG_TOP)
     }
 }
+
+word_stream!([const P: usize, const SW: usize, const PSW: usize] ConvEngine<P, SW, PSW>);

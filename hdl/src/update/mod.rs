@@ -4,7 +4,7 @@
 //! Blocks: [`lane::UpdateLane`] (datapath, 3 stages), [`lfsr::LaneLfsr`], [`packer::SignPacker`],
 //! [`seeder::Seeder`] (hardware `lane_state`), [`unit::UpdateUnit`] (top, command word, streams).
 //! [`runner::UpdateRunner`] drives it with rust-hdl's direct `simulate()` loop; [`verilog`] exports
-//! `qtrain_update_unit`. Benches: `cargo test --release -p qtrain-hdl --test update`; speed:
+//! `qtrain_update_unit`. Benches: `cargo test --release -p qtrain-hdl --test hdl update::`; speed:
 //! `cargo run --release -p qtrain-hdl --bin bench_update`.
 
 pub mod lane;

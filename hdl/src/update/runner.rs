@@ -1,6 +1,7 @@
 //! The fast cycle-accurate runner: drives an [`UpdateUnit`] with rust-hdl's direct `simulate()` loop
 //! (no simulation threads), acting as host on all three streams, with seeded random input gaps and
-//! output back-pressure, and optionally writing a VCD.
+//! output back-pressure, and optionally writing a VCD. The clocking, handshakes and watchdog are
+//! [`crate::stream::harness`]'s.
 //!
 //! Each cycle: drive inputs with the clock low and settle, sample the handshakes (a transfer happens
 //! when valid and ready are both high at the rising edge), then raise the clock and settle.
@@ -16,6 +17,8 @@ use qtrain::QtrainError;
 use rust_hdl::prelude::*;
 
 use super::unit::UpdateUnit;
+use crate::error::HdlError;
+use crate::stream::harness::{stream, Clocked, Harness, Shaping, Stop, StreamHost, Watchdog};
 
 /// Seeded traffic shaping: probability of an input gap and of output back-pressure per cycle.
 #[derive(Clone, Debug)]
@@ -53,6 +56,15 @@ impl Traffic {
     }
 }
 
+impl Shaping for Traffic {
+    fn offer(&mut self) -> bool {
+        !self.chance(self.in_gap)
+    }
+    fn ready(&mut self) -> bool {
+        !self.chance(self.out_stall)
+    }
+}
+
 /// One output beat as the host received it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HwBeat {
@@ -77,26 +89,90 @@ pub struct StreamLog {
     pub out_cycles: Vec<u64>,
 }
 
-type Trace = rust_hdl::core::vcd_probe::VCDProbe<BufWriter<File>>;
+impl<const L: usize, const WB: usize, const UB: usize> Clocked for UpdateUnit<L, WB, UB> {
+    fn clock_mut(&mut self) -> &mut Signal<In, Clock> {
+        &mut self.clock
+    }
+}
 
 /// Host plus DUT for the direct simulation loop.
 pub struct UpdateRunner<const L: usize, const WB: usize, const UB: usize> {
     uut: UpdateUnit<L, WB, UB>,
     params: UpdateParams,
-    cycle: u64,
-    trace: Option<Trace>,
+    harness: Harness<BufWriter<File>>,
     junk: Traffic,
     /// Cycles allowed without any handshake before `stream` reports a hang.
     pub hang_limit: u64,
 }
 
-fn settle<B: Block>(uut: &mut B) -> Result<(), QtrainError> {
-    if simulate(uut, 200) {
-        Ok(())
-    } else {
-        Err(QtrainError::Numeric(
-            "update unit simulation did not settle".into(),
-        ))
+/// A failed clock phase as the runner's error.
+fn fault(e: HdlError) -> QtrainError {
+    match e {
+        HdlError::Vcd(e) => QtrainError::io("update-unit VCD", e),
+        HdlError::Settle { .. } => {
+            QtrainError::Numeric("update unit simulation did not settle".into())
+        }
+        e => QtrainError::Numeric(e.to_string()),
+    }
+}
+
+/// Random junk on the data ports while `in_valid` is low.
+fn drive_junk<const L: usize, const WB: usize, const UB: usize>(
+    uut: &mut UpdateUnit<L, WB, UB>,
+    junk: &mut Traffic,
+) {
+    for l in 0..L {
+        let j = junk.next_u64();
+        uut.w_in[l].next = bits(j & qtrain::fixed::mask(WB as u32));
+        uut.u_in[l].next = bits((j >> 32) & qtrain::fixed::mask(UB as u32));
+    }
+}
+
+/// The host of one [`UpdateRunner::stream`] call: whole beats of `w`/`u`, junk in the gaps.
+struct BeatHost<'a> {
+    w: &'a [i64],
+    u: &'a [i64],
+    params: &'a UpdateParams,
+    beats: usize,
+    junk: &'a mut Traffic,
+}
+
+impl<const L: usize, const WB: usize, const UB: usize> StreamHost<UpdateUnit<L, WB, UB>>
+    for BeatHost<'_>
+{
+    type Out = HwBeat;
+    fn drive(&mut self, uut: &mut UpdateUnit<L, WB, UB>, next: usize, valid: bool, ready: bool) {
+        let (wf, uf) = (self.params.w_format, self.params.u_format);
+        uut.in_valid.next = valid;
+        if valid {
+            for l in 0..L {
+                let j = next * L + l;
+                uut.w_in[l].next = bits(wf.to_bits(self.w[j]));
+                uut.u_in[l].next = bits(uf.to_bits(self.u[j]));
+            }
+            uut.in_last.next = next + 1 == self.beats;
+        } else {
+            drive_junk(uut, self.junk);
+            uut.in_last.next = self.junk.next_u64() & 1 == 1;
+        }
+        uut.out_ready.next = ready;
+    }
+    fn in_ready(&self, uut: &UpdateUnit<L, WB, UB>) -> bool {
+        uut.in_ready.val()
+    }
+    fn out_fires(&self, uut: &UpdateUnit<L, WB, UB>) -> bool {
+        uut.out_valid.val() && uut.out_ready.val()
+    }
+    fn take(&mut self, uut: &UpdateUnit<L, WB, UB>, cycle: u64) -> HwBeat {
+        let wf = self.params.w_format;
+        let get = |s: &Signal<Out, Bits<WB>>| wf.from_bits(s.val().index() as u64);
+        HwBeat {
+            w: uut.w_out.iter().map(get).collect(),
+            q: uut.q_out.iter().map(get).collect(),
+            pack: uut.pack_valid.val().then(|| uut.pack_word.val().to_u64()),
+            last: uut.out_last.val(),
+            cycle,
+        }
     }
 }
 
@@ -112,27 +188,26 @@ impl<const L: usize, const WB: usize, const UB: usize> UpdateRunner<L, WB, UB> {
         let mut r = Self {
             uut,
             params: p.clone(),
-            cycle: 0,
-            trace: None,
+            harness: Harness::new("update unit"),
             junk: Traffic::random(0.0, 0.0, 0x5EED),
             hang_limit: 100_000,
         };
         r.uut.clock.next = Clock { clk: false };
         r.uut.out_ready.next = true;
-        settle(&mut r.uut)?;
+        r.harness.settle(&mut r.uut).map_err(fault)?;
         Ok(r)
     }
 
     /// Write every signal change to a VCD at `path` from now on (clock period 10 ns).
     pub fn trace_to(&mut self, path: &Path) -> Result<(), QtrainError> {
         let f = File::create(path).map_err(|e| QtrainError::io(path, e))?;
-        self.trace = Some(write_vcd_header(BufWriter::new(f), &self.uut));
+        self.harness.trace(BufWriter::new(f), &self.uut);
         Ok(())
     }
 
     /// Stop tracing and flush the VCD.
     pub fn finish_trace(&mut self) {
-        self.trace = None;
+        self.harness.untrace();
     }
 
     /// The unit under test (read its ports).
@@ -142,7 +217,7 @@ impl<const L: usize, const WB: usize, const UB: usize> UpdateRunner<L, WB, UB> {
 
     /// Clock cycles run so far.
     pub fn cycles(&self) -> u64 {
-        self.cycle
+        self.harness.cycle()
     }
 
     /// The saturation counter's value.
@@ -150,37 +225,14 @@ impl<const L: usize, const WB: usize, const UB: usize> UpdateRunner<L, WB, UB> {
         self.uut.sat_count.val().index() as u64
     }
 
-    fn dump(&mut self, t: u64) -> Result<(), QtrainError> {
-        if let Some(mut tr) = self.trace.take() {
-            tr.timestamp(t)
-                .map_err(|e| QtrainError::io("update-unit VCD", e))?;
-            self.trace = Some(write_vcd_change(tr, &self.uut));
-        }
-        Ok(())
-    }
-
     /// Settle with the clock low (inputs applied), so handshakes can be sampled.
     fn low_phase(&mut self) -> Result<(), QtrainError> {
-        self.uut.clock.next = Clock { clk: false };
-        settle(&mut self.uut)?;
-        self.dump(self.cycle * 10_000)
+        self.harness.low(&mut self.uut).map_err(fault)
     }
 
     /// The rising edge.
     fn high_phase(&mut self) -> Result<(), QtrainError> {
-        self.uut.clock.next = Clock { clk: true };
-        settle(&mut self.uut)?;
-        self.dump(self.cycle * 10_000 + 5_000)?;
-        self.cycle += 1;
-        Ok(())
-    }
-
-    fn drive_junk(&mut self) {
-        for l in 0..L {
-            let j = self.junk.next_u64();
-            self.uut.w_in[l].next = bits(j & qtrain::fixed::mask(WB as u32));
-            self.uut.u_in[l].next = bits((j >> 32) & qtrain::fixed::mask(UB as u32));
-        }
+        self.harness.high(&mut self.uut).map_err(fault)
     }
 
     /// Run `n` cycles offering nothing (output ready).
@@ -198,7 +250,7 @@ impl<const L: usize, const WB: usize, const UB: usize> UpdateRunner<L, WB, UB> {
     /// Offer the two command words until the unit takes them, then idle until a reseed finishes.
     /// Returns the cycles spent.
     pub fn command(&mut self, words: [u64; 2]) -> Result<u64, QtrainError> {
-        let start = self.cycle;
+        let start = self.cycles();
         self.uut.in_valid.next = false;
         self.uut.out_ready.next = true;
         self.uut.cmd_word.next = bits(words[0]);
@@ -211,7 +263,7 @@ impl<const L: usize, const WB: usize, const UB: usize> UpdateRunner<L, WB, UB> {
             if taken {
                 break;
             }
-            if self.cycle - start > self.hang_limit {
+            if self.cycles() - start > self.hang_limit {
                 return Err(QtrainError::Numeric(
                     "update unit never took the command".into(),
                 ));
@@ -226,7 +278,7 @@ impl<const L: usize, const WB: usize, const UB: usize> UpdateRunner<L, WB, UB> {
                 break;
             }
         }
-        Ok(self.cycle - start)
+        Ok(self.cycles() - start)
     }
 
     /// Stream whole beats of raw `w`, `u` (length a multiple of `L`) through the unit under
@@ -254,59 +306,36 @@ impl<const L: usize, const WB: usize, const UB: usize> UpdateRunner<L, WB, UB> {
             }
         }
         let nb = w.len() / L;
-        let mut out = Vec::with_capacity(nb);
-        let mut log = StreamLog::default();
-        let (mut next_in, mut idle) = (0usize, 0u64);
-        while out.len() < nb {
-            let offer = next_in < nb && !traffic.chance(traffic.in_gap);
-            self.uut.in_valid.next = offer;
-            if offer {
-                for l in 0..L {
-                    let j = next_in * L + l;
-                    self.uut.w_in[l].next = bits(wf.to_bits(w[j]));
-                    self.uut.u_in[l].next = bits(uf.to_bits(u[j]));
-                }
-                self.uut.in_last.next = next_in + 1 == nb;
-            } else {
-                self.drive_junk();
-                self.uut.in_last.next = self.junk.next_u64() & 1 == 1;
-            }
-            self.uut.out_ready.next = !traffic.chance(traffic.out_stall);
-            self.low_phase()?;
-            let cycle = self.cycle;
-            let mut moved = false;
-            if self.uut.in_valid.val() && self.uut.in_ready.val() {
-                next_in += 1;
-                log.in_cycles.push(cycle);
-                moved = true;
-            }
-            if self.uut.out_valid.val() && self.uut.out_ready.val() {
-                let get = |s: &Signal<Out, Bits<WB>>| wf.from_bits(s.val().index() as u64);
-                out.push(HwBeat {
-                    w: self.uut.w_out.iter().map(get).collect(),
-                    q: self.uut.q_out.iter().map(get).collect(),
-                    pack: self
-                        .uut
-                        .pack_valid
-                        .val()
-                        .then(|| self.uut.pack_word.val().to_u64()),
-                    last: self.uut.out_last.val(),
-                    cycle,
-                });
-                log.out_cycles.push(cycle);
-                moved = true;
-            }
-            self.high_phase()?;
-            idle = if moved { 0 } else { idle + 1 };
-            if idle > self.hang_limit {
-                return Err(QtrainError::Numeric(format!(
-                    "update unit hung: {} of {nb} beats out after cycle {}",
-                    out.len(),
-                    self.cycle
-                )));
-            }
-        }
+        let mut host = BeatHost {
+            w,
+            u,
+            params: &self.params,
+            beats: nb,
+            junk: &mut self.junk,
+        };
+        let watchdog = Watchdog::Quiet(self.hang_limit);
+        let run = stream(
+            &mut self.harness,
+            &mut self.uut,
+            &mut host,
+            traffic,
+            nb,
+            nb,
+            watchdog,
+        )
+        .map_err(|s| match s {
+            Stop::Watchdog {
+                cycle, words_out, ..
+            } => QtrainError::Numeric(format!(
+                "update unit hung: {words_out} of {nb} beats out after cycle {cycle}"
+            )),
+            Stop::Fault { error, .. } => fault(error),
+        })?;
         self.uut.in_valid.next = false;
-        Ok((out, log))
+        let log = StreamLog {
+            in_cycles: run.in_cycles,
+            out_cycles: run.out_cycles,
+        };
+        Ok((run.out, log))
     }
 }

@@ -20,7 +20,7 @@ use qtrain_hdl::conv::window::WindowUnit;
 use qtrain_hdl::conv::window_buffer::WindowBuffer;
 use qtrain_hdl::stream::{SkidBuffer, Wide};
 
-use crate::harness::{run, LockstepBlock, Rng};
+use crate::lockstep::harness::{run, LockstepBlock, Rng};
 
 /// Cycles of every bench.
 const CYCLES: usize = 100_000;
@@ -96,19 +96,14 @@ struct Skid {
 
 impl LockstepBlock for Skid {
     type B = SkidBuffer<Wide<1>>;
-    fn name(&self) -> String {
-        "skid_buffer".into()
-    }
     fn make(&self) -> Self::B {
         Default::default()
     }
     ports!(
+        name: "skid_buffer",
         in: [in_data: Wide<1>, in_last: Bit, in_valid: Bit, out_ready: Bit],
         out: [in_ready: Bit, out_data: Wide<1>, out_last: Bit, out_valid: Bit]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         let pv = self.pv.get_or_insert_with(Phase::new);
         if !self.valid || self.fired {
@@ -158,20 +153,15 @@ const P: usize = 4;
 
 impl LockstepBlock for Requant {
     type B = RequantUnit<P>;
-    fn name(&self) -> String {
-        "requant".into()
-    }
     fn make(&self) -> Self::B {
         RequantUnit::new(Sizes::new(&self.cp))
     }
     ports!(
+        name: "requant",
         in: [cmd: Wide<1>, start: Bit, pw_en: Bit, pw_addr: Bits<10>, wr_data: Wide<1>,
              in_vals: Wide<P>, in_valid: Bit],
         out: [out_vals: Wide<P>, out_valid: Bit]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         b.start.next = false;
         b.pw_en.next = false;
@@ -272,19 +262,14 @@ struct Pool {
 
 impl LockstepBlock for Pool {
     type B = MaxPool<P>;
-    fn name(&self) -> String {
-        "max_pool".into()
-    }
     fn make(&self) -> Self::B {
         MaxPool::new(Sizes::new(&self.cp))
     }
     ports!(
+        name: "max_pool",
         in: [cmd: Wide<1>, start: Bit, in_vals: Wide<P>, in_valid: Bit],
         out: [out_vals: Wide<P>, out_valid: Bit]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         b.start.next = false;
         b.in_valid.next = false;
@@ -337,19 +322,14 @@ struct Output {
 
 impl LockstepBlock for Output {
     type B = OutputUnit<P>;
-    fn name(&self) -> String {
-        "output".into()
-    }
     fn make(&self) -> Self::B {
         OutputUnit::new(Sizes::new(&self.cp))
     }
     ports!(
+        name: "output",
         in: [cmd: Wide<1>, start: Bit, in_vals: Wide<P>, in_valid: Bit, o_ready: Bit],
         out: [o_data: Wide<1>, o_valid: Bit, o_last: Bit, freed: Bit, busy: Bit]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         b.start.next = false;
         b.in_valid.next = false;
@@ -425,19 +405,14 @@ struct Lines {
 
 impl LockstepBlock for Lines {
     type B = LineBuffer;
-    fn name(&self) -> String {
-        "line_buffer".into()
-    }
     fn make(&self) -> Self::B {
         LineBuffer::new(self.sz)
     }
     ports!(
+        name: "line_buffer",
         in: [aw_en: Bit, aw_addr: Bits<16>, wr_data: Wide<1>, ra0: Bits<16>, ra1: Bits<16>],
         out: [rd0: Wide<1>, rd1: Wide<1>]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         let d = 4 * self.sz.row as u64;
         b.aw_en.next = rng.gen_bool(0.6);
@@ -466,19 +441,14 @@ struct WinBuf {
 
 impl LockstepBlock for WinBuf {
     type B = WindowBuffer<2>;
-    fn name(&self) -> String {
-        "window_buffer".into()
-    }
     fn make(&self) -> Self::B {
         WindowBuffer::new(self.sz)
     }
     ports!(
+        name: "window_buffer",
         in: [wb_en: Bit, wb_addr: Bits<16>, wb_data: Wide<1>, rd_addr: Bits<16>],
         out: [rd_data: Wide<2>]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         let chunks = 2 * self.sz.bank_chunks as u64;
         b.wb_en.next = rng.gen_bool(0.6);
@@ -551,20 +521,15 @@ const PSW: usize = P * 2;
 
 impl LockstepBlock for WeightBuf {
     type B = WeightBuffer<PSW>;
-    fn name(&self) -> String {
-        "weight_buffer".into()
-    }
     fn make(&self) -> Self::B {
         WeightBuffer::new(Sizes::new(&self.0.cp))
     }
     ports!(
+        name: "weight_buffer",
         in: [cmd: Wide<1>, ww_en: Bit, ww_filter: Bits<10>, ww_word: Bits<8>, wr_data: Wide<1>,
              rd_addr: Bits<16>],
         out: [rd_data: Wide<PSW>]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         let w = self.0.next(rng);
         let sh = Shape::decode(self.0.cmd, self.0.cp.pe, self.0.cp.simd);
@@ -591,20 +556,15 @@ struct Konst(Weights);
 
 impl LockstepBlock for Konst {
     type B = FilterConstant<P>;
-    fn name(&self) -> String {
-        "filter_constant".into()
-    }
     fn make(&self) -> Self::B {
         FilterConstant::new(Sizes::new(&self.0.cp))
     }
     ports!(
+        name: "filter_constant",
         in: [cmd: Wide<1>, ww_en: Bit, ww_filter: Bits<10>, ww_word: Bits<8>, ww_last: Bit,
              wr_data: Wide<1>, rd_nf: Bits<10>],
         out: [rd_data: Wide<P>]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         let w = self.0.next(rng);
         let sh = Shape::decode(self.0.cmd, self.0.cp.pe, self.0.cp.simd);
@@ -764,8 +724,8 @@ impl LockstepBlock for Route {
     fn make(&self) -> Self::B {
         Router::default()
     }
-    fn inputs(&self) -> Vec<crate::harness::Port> {
-        use crate::harness::Port;
+    fn inputs(&self) -> Vec<crate::lockstep::harness::Port> {
+        use crate::lockstep::harness::Port;
         let mut v = vec![
             Port::new("in_data", 64),
             Port::new("in_valid", 1),
@@ -790,8 +750,8 @@ impl LockstepBlock for Route {
         v.push(Port::new("u_cmd_error", 1));
         v
     }
-    fn outputs(&self) -> Vec<crate::harness::Port> {
-        use crate::harness::Port;
+    fn outputs(&self) -> Vec<crate::lockstep::harness::Port> {
+        use crate::lockstep::harness::Port;
         let mut v = vec![
             Port::new("in_ready", 1),
             Port::new("out_data", 64),
@@ -815,7 +775,7 @@ impl LockstepBlock for Route {
         v
     }
     fn read_inputs(b: &Self::B, o: &mut Vec<u64>) {
-        use crate::harness::PortVal;
+        use crate::lockstep::harness::PortVal;
         b.in_data.val().put(o);
         b.in_valid.val().put(o);
         b.in_last.val().put(o);
@@ -838,7 +798,7 @@ impl LockstepBlock for Route {
         b.u_cmd_error.val().put(o);
     }
     fn read_outputs(b: &Self::B, o: &mut Vec<u64>) {
-        use crate::harness::PortVal;
+        use crate::lockstep::harness::PortVal;
         b.in_ready.val().put(o);
         b.out_data.val().put(o);
         b.out_valid.val().put(o);
@@ -972,20 +932,15 @@ struct Pes {
 
 impl LockstepBlock for Pes {
     type B = PeArray<P, 2, PSW>;
-    fn name(&self) -> String {
-        "pe_array".into()
-    }
     fn make(&self) -> Self::B {
         PeArray::new(Sizes::new(&self.cp))
     }
     ports!(
+        name: "pe_array",
         in: [cmd: Wide<1>, wgt: Wide<PSW>, win: Wide<2>, konst: Wide<P>, c_valid: Bit,
              c_first: Bit, c_last: Bit, c_tail: Bit, c_plane: Bits<3>],
         out: [acc_out: Wide<P>, out_valid: Bit]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         let sh = Shape::decode(self.cmd, P, self.cp.simd);
         b.wgt.next = Wide(std::array::from_fn(|_| rng.gen()));
@@ -1108,22 +1063,17 @@ impl Load {
 
 impl LockstepBlock for Load {
     type B = Loader;
-    fn name(&self) -> String {
-        "loader".into()
-    }
     fn make(&self) -> Self::B {
         Loader::new(Sizes::new(&self.cp))
     }
     ports!(
+        name: "loader",
         in: [in_data: Wide<1>, in_valid: Bit, in_last: Bit, busy: Bit, win_row: Bits<8>,
              img_r: Bits<17>],
         out: [in_ready: Bit, cmd: Wide<1>, start: Bit, wr_data: Wide<1>, pw_en: Bit,
               pw_addr: Bits<10>, ww_en: Bit, ww_filter: Bits<10>, ww_word: Bits<8>, ww_last: Bit,
               aw_en: Bit, aw_addr: Bits<16>, rows_done: Bits<8>, img_w: Bits<17>]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         if self.q.len() < 8 {
             self.layer(rng);
@@ -1224,20 +1174,15 @@ impl Seq {
 
 impl LockstepBlock for Seq {
     type B = Sequencer;
-    fn name(&self) -> String {
-        "sequencer".into()
-    }
     fn make(&self) -> Self::B {
         Sequencer::new(Sizes::new(&self.cp))
     }
     ports!(
+        name: "sequencer",
         in: [cmd: Wide<1>, start: Bit, wp: Bits<3>, freed: Bit],
         out: [sp: Bits<3>, w_ra: Bits<16>, win_ra: Bits<16>, k_ra: Bits<10>, c_valid: Bit,
               c_first: Bit, c_last: Bit, c_tail: Bit, c_plane: Bits<3>]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         let sh = Shape::decode(self.cmd, P, self.cp.simd);
         b.start.next = false;
@@ -1346,21 +1291,16 @@ impl Win {
 
 impl LockstepBlock for Win {
     type B = WindowUnit;
-    fn name(&self) -> String {
-        "window".into()
-    }
     fn make(&self) -> Self::B {
         WindowUnit::new(Sizes::new(&self.cp))
     }
     ports!(
+        name: "window",
         in: [cmd: Wide<1>, start: Bit, rows_done: Bits<8>, img_w: Bits<17>, sp: Bits<3>,
              rd0: Wide<1>, rd1: Wide<1>],
         out: [ra0: Bits<16>, ra1: Bits<16>, wb_en: Bit, wb_addr: Bits<16>, wb_data: Wide<1>,
               wp: Bits<3>, win_row: Bits<8>, img_r: Bits<17>]
     );
-    fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
-        &mut b.clock
-    }
     fn drive(&mut self, b: &mut Self::B, rng: &mut Rng) {
         let sh = Shape::decode(self.cmd, P, self.cp.simd);
         b.start.next = false;

@@ -95,27 +95,34 @@ impl Port {
     }
 }
 
-/// Writes a block's port list and its typed accessors: `ports!(in: [a: Bit, b: Wide<4>], out: [..])`.
-/// Array ports are listed element by element as `name[index]: Type`.
+/// Writes a block's name, port list, typed accessors and clock (its `clock` field):
+/// `ports!(name: "skid_buffer", in: [a: Bit, b: Wide<4>], out: [..])`. Array ports are listed
+/// element by element as `name[index]: Type`.
 macro_rules! ports {
-    (in: [$($i:ident $([$ii:literal])? : $it:ty),* $(,)?], out: [$($o:ident $([$oi:literal])? : $ot:ty),* $(,)?]) => {
-        fn inputs(&self) -> Vec<crate::harness::Port> {
-            vec![$(crate::harness::Port::new(
+    (name: $name:literal, in: [$($i:ident $([$ii:literal])? : $it:ty),* $(,)?], out: [$($o:ident $([$oi:literal])? : $ot:ty),* $(,)?]) => {
+        fn inputs(&self) -> Vec<crate::lockstep::harness::Port> {
+            vec![$(crate::lockstep::harness::Port::new(
                 concat!(stringify!($i) $(, "$", stringify!($ii))?),
-                <$it as crate::harness::PortVal>::BITS,
+                <$it as crate::lockstep::harness::PortVal>::BITS,
             )),*]
         }
-        fn outputs(&self) -> Vec<crate::harness::Port> {
-            vec![$(crate::harness::Port::new(
+        fn outputs(&self) -> Vec<crate::lockstep::harness::Port> {
+            vec![$(crate::lockstep::harness::Port::new(
                 concat!(stringify!($o) $(, "$", stringify!($oi))?),
-                <$ot as crate::harness::PortVal>::BITS,
+                <$ot as crate::lockstep::harness::PortVal>::BITS,
             )),*]
         }
         fn read_inputs(b: &Self::B, out: &mut Vec<u64>) {
-            $( crate::harness::PortVal::put(&b.$i $([$ii])?.val(), out); )*
+            $( crate::lockstep::harness::PortVal::put(&b.$i $([$ii])?.val(), out); )*
         }
         fn read_outputs(b: &Self::B, out: &mut Vec<u64>) {
-            $( crate::harness::PortVal::put(&b.$o $([$oi])?.val(), out); )*
+            $( crate::lockstep::harness::PortVal::put(&b.$o $([$oi])?.val(), out); )*
+        }
+        fn name(&self) -> String {
+            $name.into()
+        }
+        fn clock(b: &mut Self::B) -> &mut Signal<In, Clock> {
+            &mut b.clock
         }
     };
 }
@@ -515,19 +522,18 @@ fn hex(w: &[u64], bits: usize) -> String {
     s
 }
 
-/// Whether Verilator can run: without it, fail under `QTRAIN_REQUIRE_TOOLS`, else print SKIP.
+/// Whether Verilator can run ([`qtrain_hdl::tools::require`]: without it, fail under
+/// `QTRAIN_REQUIRE_TOOLS`, else print SKIP), and its version.
 pub fn tools(bench: &str) -> Option<String> {
-    match verilator_version() {
-        Some(v) => Some(v),
-        None => {
-            assert!(
-                std::env::var_os("QTRAIN_REQUIRE_TOOLS").is_none(),
-                "lockstep {bench}: verilator is not installed (apt-get install -y verilator g++) and QTRAIN_REQUIRE_TOOLS is set"
-            );
-            eprintln!("SKIP lockstep {bench}: verilator is not installed (apt-get install -y verilator g++)");
-            None
-        }
+    if !qtrain_hdl::tools::require(verilator(), &format!("lockstep {bench}")) {
+        return None;
     }
+    Some(verilator_version().unwrap_or_else(|| {
+        panic!(
+            "lockstep {bench}: `{} --version` failed",
+            verilator().to_string_lossy()
+        )
+    }))
 }
 
 /// Run `t` for `cycles` cycles on both views and compare every output port on every cycle.
