@@ -11,6 +11,8 @@ use crate::error::{QtrainError, Result};
 pub const IMAGE_SIDE: usize = 32;
 /// Colour channels (R, G, B) of a CIFAR image.
 pub const IMAGE_CHANNELS: usize = 3;
+/// Bits of one pixel channel (the engine's first layer takes them raw, A_in = 8).
+pub const PIXEL_BITS: u32 = 8;
 /// Bytes of one channel plane (32×32, row-major).
 pub const PLANE_BYTES: usize = IMAGE_SIDE * IMAGE_SIDE;
 /// Bytes of one image: 3×32×32 planar RGB (R plane, G plane, B plane, each row-major), the order of

@@ -21,6 +21,6 @@ pub use cifar::{
     CIFAR10_CLASSES,
 };
 pub use cifar_write::write_cifar;
-pub use dataset::{Dataset, IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_SIDE, PLANE_BYTES};
+pub use dataset::{Dataset, IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_SIDE, PIXEL_BITS, PLANE_BYTES};
 pub use normalize::{center_pixel, normalize_into, CHANNEL_MEAN, INPUT_SCALE_SHIFT};
 pub use stats::{split_stats, SplitStats};

@@ -7,34 +7,35 @@
 //! `H·W · NF · SF · A_in` (3×3 kernel, stride 1, zero padding 1, so the output is H×W before pooling).
 
 use crate::error::{QtrainError, Result};
+use crate::exact::command_word::{self as cw, OPCODE};
+use crate::exact::pack::STREAM_WORD_BITS;
 use crate::hw::ConvParams;
+
+pub use crate::exact::command_word::OPCODE_CONV;
 
 /// Kernel size (the engine is 3×3 only).
 pub const K: usize = 3;
 
-/// Command word opcode (bits 3:0) of a conv layer.
-pub const OPCODE_CONV: u64 = 0xC;
-
 /// One conv layer's shape and flags: what the command word carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConvLayer {
-    /// Input channels (1..=1024).
+    /// Input channels (1..=[`cw::C_IN`]`.max()`).
     pub c_in: usize,
-    /// Output channels (1..=1024).
+    /// Output channels (1..=[`cw::C_OUT`]`.max()`).
     pub c_out: usize,
-    /// Feature-map height (1..=64).
+    /// Feature-map height (1..=[`cw::H`]`.max()`).
     pub h: usize,
-    /// Feature-map width (1..=64).
+    /// Feature-map width (1..=[`cw::W`]`.max()`).
     pub w: usize,
-    /// Input activation bits A (1..=8).
+    /// Input activation bits A (1..=[`cw::A_IN`]`.max()`).
     pub a_in: u32,
-    /// Output activation bits after requantisation (1..=8).
+    /// Output activation bits after requantisation (1..=[`cw::A_OUT`]`.max()`).
     pub a_out: u32,
     /// 2×2 max-pool after requantisation (H and W must be even).
     pub pool: bool,
-    /// Requantisation right shift `sh` (0..=31).
+    /// Requantisation right shift `sh` (0..=[`cw::SH`]`.max()`).
     pub sh: u32,
-    /// Images streamed after the weights (1..=65536).
+    /// Images streamed after the weights (1..=[`cw::IMAGES`]`.max()`).
     pub images: usize,
 }
 
@@ -52,6 +53,29 @@ pub struct Folding {
 }
 
 impl ConvLayer {
+    /// A square `hw`×`hw` layer of one image with requant shift 0: what a network plan lists
+    /// (`qtrain::models`, the simulator's plans) before a run sets the batch and calibrates the shift.
+    pub fn planned(
+        c_in: usize,
+        c_out: usize,
+        hw: usize,
+        a_in: u32,
+        a_out: u32,
+        pool: bool,
+    ) -> Self {
+        Self {
+            c_in,
+            c_out,
+            h: hw,
+            w: hw,
+            a_in,
+            a_out,
+            pool,
+            sh: 0,
+            images: 1,
+        }
+    }
+
     /// Window length N = K²·C_in.
     pub fn window_bits(&self) -> usize {
         K * K * self.c_in
@@ -92,19 +116,19 @@ impl ConvLayer {
     }
 
     /// Issue cycles the engine's window unit spends on one bit-plane of a window: the pieces
-    /// (one line-buffer word each, `min(64, C_in − 64·cw)` bits) in window order, two a cycle when
-    /// both fit in 64 bits, plus one flush cycle.
+    /// ([`next_piece`] order, [`piece_bits`] each), two a cycle when both fit in 64 bits, plus one
+    /// flush cycle.
     pub fn window_plane_cycles(&self) -> u64 {
-        let cw = self.c_in.div_ceil(64);
-        let lens: Vec<usize> = (0..K * K)
-            .flat_map(|_| (0..cw).map(|c| (self.c_in - 64 * c).min(64)))
-            .collect();
-        let (mut i, mut cycles) = (0, 1u64);
-        while i < lens.len() {
-            i += if i + 1 < lens.len() && lens[i] + lens[i + 1] <= 64 {
-                2
-            } else {
-                1
+        let cw_in = self.c_in.div_ceil(STREAM_WORD_BITS);
+        let mut piece = Some((0, 0, 0));
+        let mut cycles = 1u64;
+        while let Some(p) = piece {
+            let next = next_piece(p, cw_in);
+            piece = match next {
+                Some(q) if piece_bits(self.c_in, p.2) + piece_bits(self.c_in, q.2) <= 64 => {
+                    next_piece(q, cw_in)
+                }
+                _ => next,
             };
             cycles += 1;
         }
@@ -155,12 +179,13 @@ impl ConvLayer {
                 msg,
             })
         };
+        let field_max = |f: &cw::Field| f.max() as usize;
         let lim = [
-            ("c_in", self.c_in, p.max_c_in.min(1024)),
-            ("c_out", self.c_out, p.max_c_out.min(1024)),
-            ("h", self.h, p.max_h.min(64)),
-            ("w", self.w, p.max_w.min(64)),
-            ("images", self.images, 65536),
+            ("c_in", self.c_in, p.max_c_in.min(field_max(&cw::C_IN))),
+            ("c_out", self.c_out, p.max_c_out.min(field_max(&cw::C_OUT))),
+            ("h", self.h, p.max_h.min(field_max(&cw::H))),
+            ("w", self.w, p.max_w.min(field_max(&cw::W))),
+            ("images", self.images, field_max(&cw::IMAGES)),
         ];
         for (f, v, hi) in lim {
             if v == 0 || v > hi {
@@ -172,8 +197,8 @@ impl ConvLayer {
                 return bad(f, format!("{v} is outside 1..={}", p.max_act_bits));
             }
         }
-        if self.sh > 31 {
-            return bad("sh", format!("{} is outside 0..=31", self.sh));
+        if self.sh as u64 > cw::SH.max() {
+            return bad("sh", format!("{} is outside 0..={}", self.sh, cw::SH.max()));
         }
         if self.pool && (self.h % 2 != 0 || self.w % 2 != 0) {
             return bad(
@@ -194,43 +219,87 @@ impl ConvLayer {
         Ok(())
     }
 
-    /// The command word that starts this layer (format in the engine's module doc):
-    /// `[3:0]` opcode 0xC, `[13:4]` C_in−1, `[23:14]` C_out−1, `[29:24]` H−1, `[35:30]` W−1,
-    /// `[38:36]` A_in−1, `[41:39]` A_out−1, `[42]` pool, `[47:43]` sh, `[63:48]` images−1.
+    /// The command word that starts this layer: [`OPCODE_CONV`] and the fields of
+    /// [`cw::CONV_FIELDS`].
     pub fn command_word(&self) -> u64 {
-        OPCODE_CONV
-            | ((self.c_in as u64 - 1) & 0x3FF) << 4
-            | ((self.c_out as u64 - 1) & 0x3FF) << 14
-            | ((self.h as u64 - 1) & 0x3F) << 24
-            | ((self.w as u64 - 1) & 0x3F) << 30
-            | ((self.a_in as u64 - 1) & 7) << 36
-            | ((self.a_out as u64 - 1) & 7) << 39
-            | (self.pool as u64) << 42
-            | (self.sh as u64 & 0x1F) << 43
-            | ((self.images as u64 - 1) & 0xFFFF) << 48
+        OPCODE.put(OPCODE_CONV)
+            | cw::C_IN.put(self.c_in as u64)
+            | cw::C_OUT.put(self.c_out as u64)
+            | cw::H.put(self.h as u64)
+            | cw::W.put(self.w as u64)
+            | cw::A_IN.put(self.a_in as u64)
+            | cw::A_OUT.put(self.a_out as u64)
+            | cw::POOL.put(self.pool as u64)
+            | cw::SH.put(self.sh as u64)
+            | cw::IMAGES.put(self.images as u64)
     }
 
     /// Decode a command word; errors on a wrong opcode.
     pub fn from_command_word(word: u64) -> Result<Self> {
-        if word & 0xF != OPCODE_CONV {
+        let op = OPCODE.get(word);
+        if op != OPCODE_CONV {
             return Err(QtrainError::Shape(format!(
-                "command word {word:#018x} has opcode {:#x}, expected {OPCODE_CONV:#x}",
-                word & 0xF
+                "command word {word:#018x} has opcode {op:#x}, expected {OPCODE_CONV:#x}"
             )));
         }
-        let f = |lo: u32, bits: u32| ((word >> lo) & ((1 << bits) - 1)) as usize;
-        Ok(Self {
-            c_in: f(4, 10) + 1,
-            c_out: f(14, 10) + 1,
-            h: f(24, 6) + 1,
-            w: f(30, 6) + 1,
-            a_in: f(36, 3) as u32 + 1,
-            a_out: f(39, 3) as u32 + 1,
-            pool: f(42, 1) == 1,
-            sh: f(43, 5) as u32,
-            images: f(48, 16) + 1,
-        })
+        Ok(Self::decode_fields(word))
     }
+
+    /// The layer fields of a command word whatever its opcode, without range checks: what the
+    /// hardware's registers hold (`qtrain_hdl::conv::shape`).
+    #[inline]
+    pub fn decode_fields(word: u64) -> Self {
+        Self {
+            c_in: cw::C_IN.get(word) as usize,
+            c_out: cw::C_OUT.get(word) as usize,
+            h: cw::H.get(word) as usize,
+            w: cw::W.get(word) as usize,
+            a_in: cw::A_IN.get(word) as u32,
+            a_out: cw::A_OUT.get(word) as u32,
+            pool: cw::POOL.get(word) == 1,
+            sh: cw::SH.get(word) as u32,
+            images: cw::IMAGES.get(word) as usize,
+        }
+    }
+}
+
+/// The input pixel `(yy, xx)` that tap `(ky, kx)` of output pixel `(y, x)` reads on an `h`×`w` map
+/// (K×K, stride 1, zero padding K/2), or `None` where the tap falls in the padding: the window walk
+/// of the golden convolution and of the engine's window unit.
+#[inline]
+pub fn tap_source(
+    (h, w): (usize, usize),
+    (y, x): (usize, usize),
+    (ky, kx): (usize, usize),
+) -> Option<(usize, usize)> {
+    let yy = (y + ky).checked_sub(K / 2)?;
+    let xx = (x + kx).checked_sub(K / 2)?;
+    (yy < h && xx < w).then_some((yy, xx))
+}
+
+/// The piece after `(ky, kx, cw)` in window order, `None` after the last: taps row-major, each
+/// tap's `cw_in` stream words of one pixel bit-plane in order. The engine's window unit issues
+/// pieces in this order; [`ConvLayer::window_plane_cycles`] counts them.
+#[inline]
+pub fn next_piece(
+    (ky, kx, cw): (usize, usize, usize),
+    cw_in: usize,
+) -> Option<(usize, usize, usize)> {
+    if cw + 1 < cw_in {
+        Some((ky, kx, cw + 1))
+    } else if kx + 1 < K {
+        Some((ky, kx + 1, 0))
+    } else if ky + 1 < K {
+        Some((ky + 1, 0, 0))
+    } else {
+        None
+    }
+}
+
+/// Valid bits of word `cw` of a `c_in`-channel pixel bit-plane: `min(64, C_in − 64·cw)`.
+#[inline]
+pub fn piece_bits(c_in: usize, cw: usize) -> usize {
+    (c_in - STREAM_WORD_BITS * cw).min(STREAM_WORD_BITS)
 }
 
 /// The whole input stream of a layer: the command word, C_out requant parameter words, the packed
@@ -300,5 +369,28 @@ mod tests {
         l.validate(&ConvParams::default()).unwrap();
         let odd = ConvLayer { h: 31, ..l.clone() };
         assert!(odd.validate(&ConvParams::default()).is_err());
+    }
+
+    #[test]
+    fn window_walk_pads_and_pairs_pieces() {
+        assert_eq!(tap_source((4, 5), (0, 0), (0, 1)), None);
+        assert_eq!(tap_source((4, 5), (0, 0), (1, 1)), Some((0, 0)));
+        assert_eq!(tap_source((4, 5), (3, 4), (2, 1)), None);
+        assert_eq!(tap_source((4, 5), (3, 4), (1, 0)), Some((3, 3)));
+        assert_eq!(next_piece((0, 2, 1), 2), Some((1, 0, 0)));
+        assert_eq!(next_piece((2, 2, 0), 1), None);
+        let cycles = |c_in| {
+            ConvLayer {
+                c_in,
+                ..ConvLayer::decode_fields(0)
+            }
+            .window_plane_cycles()
+        };
+        // Plus one flush: 3 and 20 bits, nine pieces two a cycle; 64, one a cycle; 100, 64 + 36 pieces
+        // that never pair.
+        assert_eq!(
+            [cycles(3), cycles(64), cycles(100), cycles(20)],
+            [6, 10, 19, 6]
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod accel;
 pub mod bitplanes;
+pub mod command_word;
 pub mod geometry;
 pub mod pack;
 pub mod pool;

@@ -8,7 +8,7 @@
 
 use crate::error::{QtrainError, Result};
 use crate::exact::bitplanes::plane_of;
-use crate::exact::geometry::{ConvLayer, K};
+use crate::exact::geometry::{tap_source, ConvLayer, K};
 use crate::exact::pack::words_per_filter;
 use crate::exact::pool::max_pool2;
 use crate::exact::requant::Requant;
@@ -18,11 +18,10 @@ pub fn window_plane(l: &ConvLayer, a: &[u32], y: usize, x: usize, j: u32) -> Vec
     let mut out = vec![0u64; words_per_filter(K, l.c_in)];
     for ky in 0..K {
         for kx in 0..K {
-            let (yy, xx) = (y as isize + ky as isize - 1, x as isize + kx as isize - 1);
-            if yy < 0 || xx < 0 || yy >= l.h as isize || xx >= l.w as isize {
+            let Some((yy, xx)) = tap_source((l.h, l.w), (y, x), (ky, kx)) else {
                 continue;
-            }
-            let px = (yy as usize * l.w + xx as usize) * l.c_in;
+            };
+            let px = (yy * l.w + xx) * l.c_in;
             let plane = plane_of(&a[px..px + l.c_in], j);
             let base = (ky * K + kx) * l.c_in;
             for c in 0..l.c_in {

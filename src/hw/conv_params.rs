@@ -61,8 +61,8 @@ impl ConvParams {
     /// * `pe`: a power of two in 1..=64 (the PE array's channel folding);
     /// * `simd`: a multiple of 64 in 64..=1024 (the engine works on whole 64-bit stream words,
     ///   S = 64·SW lanes);
-    /// * `max_act_bits` 1..=8, `max_h`, `max_w` 1..=64, `max_c_in`, `max_c_out` 1..=1024 (the widths
-    ///   of the command word's fields);
+    /// * `max_act_bits` 1..=8, `max_h`, `max_w` 1..=64, `max_c_in`, `max_c_out` 1..=1024 (the
+    ///   ranges of the command word's fields, [`crate::exact::command_word`]);
     /// * `line_row_words` 1..=16383 and the weight and window buffers within 16 address bits.
     pub fn validate_at(&self, origin: &Origin) -> Result<()> {
         let name = |f: &str| format!("conv.{f}");
@@ -80,16 +80,18 @@ impl ConvParams {
                 "a multiple of 64 in 64..=1024 (the engine's lanes are whole 64-bit stream words)",
             ));
         }
+        use crate::exact::command_word as cw;
+        let field = |f: cw::Field| 1..=f.max() as usize;
         validate::count(
             origin,
             &name("max_act_bits"),
             self.max_act_bits as usize,
-            1..=8,
+            1..=cw::A_IN.max().min(cw::A_OUT.max()) as usize,
         )?;
-        validate::count(origin, &name("max_h"), self.max_h, 1..=64)?;
-        validate::count(origin, &name("max_w"), self.max_w, 1..=64)?;
-        validate::count(origin, &name("max_c_in"), self.max_c_in, 1..=1024)?;
-        validate::count(origin, &name("max_c_out"), self.max_c_out, 1..=1024)?;
+        validate::count(origin, &name("max_h"), self.max_h, field(cw::H))?;
+        validate::count(origin, &name("max_w"), self.max_w, field(cw::W))?;
+        validate::count(origin, &name("max_c_in"), self.max_c_in, field(cw::C_IN))?;
+        validate::count(origin, &name("max_c_out"), self.max_c_out, field(cw::C_OUT))?;
         validate::count(
             origin,
             &name("line_row_words"),

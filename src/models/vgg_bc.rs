@@ -68,7 +68,11 @@ pub fn head<T: Real + 'static>(
 /// all use.
 pub fn engine_convs(width: f64, act_bits: u32) -> Vec<crate::exact::geometry::ConvLayer> {
     let mut convs = Vec::new();
-    let (mut c_in, mut hw, mut a_in) = (crate::data::IMAGE_CHANNELS, crate::data::IMAGE_SIDE, 8u32);
+    let (mut c_in, mut hw, mut a_in) = (
+        crate::data::IMAGE_CHANNELS,
+        crate::data::IMAGE_SIDE,
+        crate::data::PIXEL_BITS,
+    );
     for (i, c) in STAGE_CHANNELS
         .iter()
         .flat_map(|&c| [c; CONVS_PER_STAGE])
@@ -76,17 +80,9 @@ pub fn engine_convs(width: f64, act_bits: u32) -> Vec<crate::exact::geometry::Co
     {
         let c_out = super::width_channels(c, width);
         let pool = i % CONVS_PER_STAGE == CONVS_PER_STAGE - 1;
-        convs.push(crate::exact::geometry::ConvLayer {
-            c_in,
-            c_out,
-            h: hw,
-            w: hw,
-            a_in,
-            a_out: act_bits,
-            pool,
-            sh: 0,
-            images: 1,
-        });
+        convs.push(crate::exact::geometry::ConvLayer::planned(
+            c_in, c_out, hw, a_in, act_bits, pool,
+        ));
         c_in = c_out;
         a_in = act_bits;
         if pool {

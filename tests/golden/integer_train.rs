@@ -16,17 +16,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 fn layer(c_in: usize, c_out: usize, hw: usize, a_in: u32, pool: bool) -> ConvLayer {
-    ConvLayer {
-        c_in,
-        c_out,
-        h: hw,
-        w: hw,
-        a_in,
-        a_out: 4,
-        pool,
-        sh: 0,
-        images: 1,
-    }
+    ConvLayer::planned(c_in, c_out, hw, a_in, 4, pool)
 }
 
 fn config(mode: UpdateMode, seed: u64, lr: f32) -> IntegerConfig {

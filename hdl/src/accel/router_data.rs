@@ -14,7 +14,9 @@
 use rust_hdl::prelude::*;
 
 use qtrain::exact::accel::{self as wire, counter};
+use qtrain::exact::command_word::{is_conv_command, IMAGES, OPCODE};
 use qtrain::exact::geometry::OPCODE_CONV;
+use qtrain::exact::pack::STREAM_WORD_BITS;
 
 use crate::stream::Wide;
 
@@ -182,9 +184,9 @@ impl<const L: usize, const WB: usize, const UB: usize> Default for RouterData<L,
 
 impl<const L: usize, const WB: usize, const UB: usize> RouterData<L, WB, UB> {
     /// w lanes per word.
-    const WPW: usize = 64 / WB;
+    const WPW: usize = STREAM_WORD_BITS / WB;
     /// u lanes per word.
-    const UPW: usize = 64 / UB;
+    const UPW: usize = STREAM_WORD_BITS / UB;
     /// Words of a beat's w.
     pub const NWW: usize = L.div_ceil(Self::WPW);
     /// Input words of a beat.
@@ -267,8 +269,8 @@ impl<const L: usize, const WB: usize, const UB: usize> Logic for RouterData<L, W
         self.h_rsvd_zero.next = (w >> 8) & 0xFF_FFFF == 0;
         self.h_len.next = (w >> wire::LEN_SHIFT).into();
         self.h_lo.next = (w & 0xFFFF_FFFF).into();
-        self.h_conv_cmd.next = w & 0xF == OPCODE_CONV;
-        self.h_images.next = ((w >> wire::CONV_IMAGES_SHIFT) & 0xFFFF).into();
+        self.h_conv_cmd.next = is_conv_command(w);
+        self.h_images.next = ((w >> wire::CONV_IMAGES_SHIFT) & IMAGES.mask()).into();
         self.c_in_data.next = self.in_data.val();
         self.out_data.next = Wide([self.response_word()]);
         let s = &self._s;
@@ -358,14 +360,18 @@ always @(*) begin
     h_rsvd_zero = (in_data[31:8] == 24'd0);
     h_len = in_data[{ls}+:32];
     h_lo = in_data[31:0];
-    h_conv_cmd = (in_data[3:0] == 4'd{opc});
-    h_images = in_data[{ish}+:16];
+    h_conv_cmd = (in_data[{oph}:{opl}] == {opw}'d{opc});
+    h_images = in_data[{ish}+:{iw}];
     c_in_data = in_data;
     u_cmd_word = cmd0;
     u_cmd_seed = cmd1;",
         ls = wire::LEN_SHIFT,
         opc = OPCODE_CONV,
+        oph = OPCODE.msb(),
+        opl = OPCODE.lsb,
+        opw = OPCODE.width,
         ish = wire::CONV_IMAGES_SHIFT,
+        iw = IMAGES.width,
     );
     for k in 0..l {
         let _ = writeln!(

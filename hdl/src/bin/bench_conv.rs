@@ -100,15 +100,8 @@ fn vgg(full: bool) -> Vec<ConvLayer> {
         .map(|&(c_in, c_out, hw, a_in, pool)| {
             let hw = if full { hw } else { hw.min(4) };
             ConvLayer {
-                c_in,
-                c_out,
-                h: hw,
-                w: hw,
-                a_in,
-                a_out: 2,
-                pool,
                 sh: 4,
-                images: 1,
+                ..ConvLayer::planned(c_in, c_out, hw, a_in, 2, pool)
             }
         })
         .collect()

@@ -13,11 +13,11 @@
 //! ```
 //!
 //! ## Input stream of a layer
-//! 1. **Command word** ([`qtrain::exact::geometry::ConvLayer::command_word`]):
-//!    `[3:0]` opcode `0xC` · `[13:4]` C_in−1 · `[23:14]` C_out−1 · `[29:24]` H−1 · `[35:30]` W−1 ·
-//!    `[38:36]` A_in−1 · `[41:39]` A_out−1 · `[42]` 2×2 max-pool · `[47:43]` requant shift sh ·
-//!    `[63:48]` images−1. While idle the engine drops any word whose opcode is not 0xC, and it takes
-//!    the next command only after the previous layer's last output word has left the output unit.
+//! 1. **Command word** ([`qtrain::exact::geometry::ConvLayer::command_word`]): opcode `0xC`, C_in,
+//!    C_out, H, W, A_in, A_out, the 2×2 max-pool flag, the requant shift sh and the image count, at
+//!    the positions of the field table [`qtrain::exact::command_word::CONV_FIELDS`]. While idle the
+//!    engine drops any word whose opcode is not 0xC, and it takes the next command only after the
+//!    previous layer's last output word has left the output unit.
 //! 2. **C_out requant words**: `[15:0]` M_c (i16), `[47:16]` B_c (i32) (`Requant::param_word`).
 //! 3. **Weights**: C_out filters × ceil(9·C_in/64) words, `qtrain::exact::pack` layout.
 //! 4. **Activations**, per image: H·W pixels row-major, each A_in bit-planes of ceil(C_in/64) words
@@ -31,8 +31,8 @@
 //! The PE array takes one P×S chunk a cycle: a pixel takes NF·A_in·SF cycles
 //! ([`qtrain::exact::geometry::ConvLayer::ideal_cycles`]), overlapped with loading (line buffer of 4
 //! row slots) and window building (double-buffered). Start-up per image ≈ loading two rows.
-//! Limits: P a power of two ≤ 64, S a multiple of 64, H, W ≤ 64, C ≤ 1024, A ≤ 8, and
-//! W·A_in·ceil(C_in/64) ≤ `line_row_words`.
+//! Limits: P a power of two ≤ 64, S a multiple of 64, H, W, C and A within the ranges of the
+//! command word's fields, and W·A_in·ceil(C_in/64) ≤ `line_row_words`.
 
 use rust_hdl::prelude::*;
 

@@ -9,6 +9,8 @@
 
 use rust_hdl::prelude::*;
 
+use qtrain::exact::command_word::{is_conv_command, OPCODE, OPCODE_CONV};
+
 use crate::conv::shape::{verilog_decode, Shape, Sizes, VERILOG_DECODE_SINK};
 use crate::stream::Wide;
 
@@ -130,7 +132,7 @@ impl Logic for Loader {
             if fire {
                 match s.phase {
                     0 => {
-                        if word & 0xF == 0xC {
+                        if is_conv_command(word) {
                             s.cmd = word;
                             s.phase = 1;
                             s.cnt = 0;
@@ -240,7 +242,7 @@ always @(posedge clock) begin
     wr_data <= in_data;
     if (in_valid && rdy) begin
         case (phase)
-            3'd0: if (in_data[3:0] == 4'hC) begin cmd_r <= in_data; phase <= 3'd1; cnt <= 10'd0; row <= 8'd0; img <= 17'd0; start <= 1'b1; end
+            3'd0: if (in_data[{oph}:{opl}] == {opw}'h{opc:X}) begin cmd_r <= in_data; phase <= 3'd1; cnt <= 10'd0; row <= 8'd0; img <= 17'd0; start <= 1'b1; end
             3'd1: begin
                 pw_en <= 1'b1; pw_addr <= cnt;
                 if ({{1'b0, cnt}} + 11'd1 == c_out) begin phase <= 3'd2; cnt <= 10'd0; word <= 8'd0; end
@@ -276,7 +278,11 @@ end
 ",
             dec = verilog_decode(sz.p, sz.s),
             sink = VERILOG_DECODE_SINK,
-            row = sz.row
+            row = sz.row,
+            oph = OPCODE.msb(),
+            opl = OPCODE.lsb,
+            opw = OPCODE.width,
+            opc = OPCODE_CONV,
         ))
     }
 }

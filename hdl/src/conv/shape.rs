@@ -1,6 +1,11 @@
 //! The layer registers every block derives from the command word (format: the engine's module doc),
 //! plus the engine's build-time sizes. Each block's Verilog derives the same values from `cmd`.
 
+use std::fmt::Write;
+
+use qtrain::exact::command_word::{Encoding, CONV_FIELDS, C_IN, C_OUT};
+use qtrain::exact::geometry::{ConvLayer, K};
+use qtrain::exact::pack::{words_per_filter, STREAM_WORD_BITS};
 use qtrain::hw::ConvParams;
 
 /// Decoded command word and the folding derived from it on a P×S engine.
@@ -42,29 +47,29 @@ pub struct Shape {
 
 impl Shape {
     /// Decode `cmd` for an engine of `p` PEs and `s` SIMD lanes (no range checks: hardware semantics).
+    /// Fields from [`ConvLayer::decode_fields`], folding from [`ConvLayer::folding`].
+    #[inline]
     pub fn decode(cmd: u64, p: usize, s: usize) -> Self {
-        let f = |lo: u32, bits: u32| ((cmd >> lo) & ((1 << bits) - 1)) as usize;
-        let c_in = f(4, 10) + 1;
-        let c_out = f(14, 10) + 1;
-        let n = 9 * c_in;
-        let sf = n.div_ceil(s);
+        let l = ConvLayer::decode_fields(cmd);
+        let f = l.folding(p, s);
+        let n = l.window_bits();
         Shape {
-            c_in,
-            c_out,
-            h: f(24, 6) + 1,
-            w: f(30, 6) + 1,
-            a_in: f(36, 3) + 1,
-            a_out: f(39, 3) + 1,
-            pool: f(42, 1) == 1,
-            sh: f(43, 5) as u32,
-            images: f(48, 16) + 1,
-            nf: c_out.div_ceil(p),
-            sf,
-            cw_in: c_in.div_ceil(64),
-            cw_out: c_out.div_ceil(64),
+            c_in: l.c_in,
+            c_out: l.c_out,
+            h: l.h,
+            w: l.w,
+            a_in: l.a_in as usize,
+            a_out: l.a_out as usize,
+            pool: l.pool,
+            sh: l.sh,
+            images: l.images,
+            nf: f.nf,
+            sf: f.sf,
+            cw_in: f.cw_in,
+            cw_out: f.cw_out,
             n,
-            wpf: n.div_ceil(64),
-            rem: n - (sf - 1) * s,
+            wpf: words_per_filter(K, l.c_in),
+            rem: n - (f.sf - 1) * s,
         }
     }
 }
@@ -100,17 +105,17 @@ impl Sizes {
     /// Sizes of an engine with P = `p`, S = `s` and the limits in `cp`.
     pub fn new(cp: &ConvParams) -> Self {
         let (p, s) = (cp.pe, cp.simd);
-        let sf_max = (9 * cp.max_c_in).div_ceil(s);
+        let sf_max = (K * K * cp.max_c_in).div_ceil(s);
         Sizes {
             p,
             s,
-            sw: s / 64,
+            sw: s / STREAM_WORD_BITS,
             nf_max: cp.max_c_out.div_ceil(p),
             sf_max,
             a_max: cp.max_act_bits as usize,
             row: cp.line_row_words,
             bank_chunks: cp.max_act_bits as usize * sf_max,
-            cwo_max: cp.max_c_out.div_ceil(64),
+            cwo_max: cp.max_c_out.div_ceil(STREAM_WORD_BITS),
             half_w: cp.max_w.div_ceil(2),
             c_out_max: cp.max_c_out,
         }
@@ -122,36 +127,88 @@ pub fn addr_bits(n: usize) -> usize {
     (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1) as usize
 }
 
-/// Verilog text that derives the layer registers from a 64-bit `cmd` port (shared by every block).
+/// Verilog text that derives the layer registers from a 64-bit `cmd` port (shared by every block):
+/// one wire a field of [`CONV_FIELDS`], then the folding of [`Shape::decode`], each register as wide
+/// as its largest value needs given the field widths.
 pub fn verilog_decode(p: usize, s: usize) -> String {
     let lp = addr_bits(p);
     let ls = addr_bits(s);
-    format!(
+    let mut v = String::new();
+    for f in CONV_FIELDS {
+        let (name, hi, lo, vb) = (f.name, f.msb(), f.lsb, f.value_bits());
+        let bits = if f.width == 1 {
+            format!("cmd[{lo}]")
+        } else {
+            format!("cmd[{hi}:{lo}]")
+        };
+        let range = if vb == 1 {
+            String::new()
+        } else {
+            format!("[{}:0] ", vb - 1)
+        };
+        let value = match f.encoding {
+            Encoding::Raw => bits,
+            Encoding::MinusOne => format!("{{1'b0, {bits}}} + {vb}'d1"),
+        };
+        let _ = writeln!(v, "wire {range}{name} = {value};");
+    }
+    // Widths: c_in and c_out as decoded; N = K²·C_in takes the bits of both factors; a ceiling
+    // division by a stream word drops its log2 bits.
+    let ci = C_IN.value_bits() as usize;
+    let co = C_OUT.value_bits() as usize;
+    let taps = K * K;
+    let tb = addr_bits(taps + 1);
+    let nb = ci + tb;
+    let wb = STREAM_WORD_BITS;
+    let lw = addr_bits(wb);
+    let _ = write!(
+        v,
         "\
-wire [10:0] c_in = {{1'b0, cmd[13:4]}} + 11'd1;
-wire [10:0] c_out = {{1'b0, cmd[23:14]}} + 11'd1;
-wire [6:0] h = {{1'b0, cmd[29:24]}} + 7'd1;
-wire [6:0] w = {{1'b0, cmd[35:30]}} + 7'd1;
-wire [3:0] a_in = {{1'b0, cmd[38:36]}} + 4'd1;
-wire [3:0] a_out = {{1'b0, cmd[41:39]}} + 4'd1;
-wire pool = cmd[42];
-wire [4:0] sh = cmd[47:43];
-wire [16:0] images = {{1'b0, cmd[63:48]}} + 17'd1;
-wire [14:0] n_bits = 15'd9 * {{4'd0, c_in}};
-wire [14:0] sf = (n_bits + 15'd{sm1}) >> {ls_};
-wire [10:0] nf = (c_out + 11'd{pm1}) >> {lp_};
-wire [4:0] cw_in = (c_in + 11'd63) >> 6;
-wire [4:0] cw_out = (c_out + 11'd63) >> 6;
-wire [8:0] wpf = (n_bits + 15'd63) >> 6;
-wire [14:0] rem = n_bits - ((sf - 15'd1) << {ls_});
+wire [{nb1}:0] n_bits = {nb}'d{taps} * {{{tb}'d0, c_in}};
+wire [{nb1}:0] sf = (n_bits + {nb}'d{sm1}) >> {ls_};
+wire [{co1}:0] nf = (c_out + {co}'d{pm1}) >> {lp_};
+wire [{cwi1}:0] cw_in = (c_in + {ci}'d{wm1}) >> {lw};
+wire [{cwo1}:0] cw_out = (c_out + {co}'d{wm1}) >> {lw};
+wire [{wpf1}:0] wpf = (n_bits + {nb}'d{wm1}) >> {lw};
+wire [{nb1}:0] rem = n_bits - ((sf - {nb}'d1) << {ls_});
 ",
+        nb1 = nb - 1,
+        co1 = co - 1,
+        cwi1 = ci - lw - 1,
+        cwo1 = co - lw - 1,
+        wpf1 = nb - lw - 1,
+        wm1 = wb - 1,
         sm1 = s - 1,
         pm1 = p - 1,
         ls_ = if s == 1 { 0 } else { ls },
         lp_ = if p == 1 { 0 } else { lp },
-    )
+    );
+    v
 }
 
 /// Verilog that marks the decoded layer registers as used (Verilator's `*unused*` convention), for
 /// blocks that need only some of them.
 pub const VERILOG_DECODE_SINK: &str = "wire unused_decode = &{1'b0, c_in, c_out, h, w, a_in, a_out, pool, sh, images, n_bits, sf, nf, cw_in, cw_out, wpf, rem, cmd, 1'b0};\n";
+
+#[cfg(test)]
+mod tests {
+    use qtrain::exact::command_word::IMAGES;
+    use rust_hdl::prelude::*;
+
+    use crate::accel::router_data::RouterData;
+    use crate::accel::router_fsm::RouterNext;
+
+    fn bits_of<D: Direction, T: Synth>(_: &Signal<D, T>) -> usize {
+        T::BITS
+    }
+
+    /// `#[hdl_gen]` signal types cannot name a constant of another crate: the router's `images − 1`
+    /// registers are typed `Bits<16>`, pinned here to the command word's field.
+    #[test]
+    fn router_images_registers_are_as_wide_as_the_field() {
+        let d = RouterData::<16, 16, 8>::default();
+        let n = RouterNext::new(4);
+        assert_eq!(bits_of(&d.h_images), IMAGES.width as usize);
+        assert_eq!(bits_of(&n.h_images), IMAGES.width as usize);
+    }
+}

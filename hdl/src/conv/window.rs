@@ -13,6 +13,8 @@
 
 use rust_hdl::prelude::*;
 
+use qtrain::exact::geometry::{next_piece, piece_bits, tap_source};
+
 use crate::conv::shape::{verilog_decode, Shape, Sizes, VERILOG_DECODE_SINK};
 use crate::stream::Wide;
 
@@ -119,7 +121,7 @@ impl WindowUnit {
 }
 
 fn piece_len(c_in: usize, cw: usize) -> u32 {
-    (c_in - 64 * cw).min(64) as u32
+    piece_bits(c_in, cw) as u32
 }
 
 fn mask(len: u32) -> u64 {
@@ -229,58 +231,50 @@ impl Logic for WindowUnit {
                 }
                 if s.active {
                     let piece = |ky: usize, kx: usize, cw: usize| -> (bool, u64) {
-                        let yy = s.y as isize + ky as isize - 1;
-                        let xx = s.x as isize + kx as isize - 1;
-                        let zero = yy < 0 || xx < 0 || yy >= sh.h as isize || xx >= sh.w as isize;
-                        let a = if zero {
-                            0
-                        } else {
-                            (yy as usize % 4) * sz.row
-                                + (xx as usize * sh.a_in + s.j) * sh.cw_in
-                                + cw
-                        };
-                        (zero, a as u64)
-                    };
-                    let adv = |ky: usize, kx: usize, cw: usize| {
-                        if cw + 1 < sh.cw_in {
-                            (ky, kx, cw + 1)
-                        } else if kx + 1 < 3 {
-                            (ky, kx + 1, 0)
-                        } else {
-                            (ky + 1, 0, 0)
+                        match tap_source((sh.h, sh.w), (s.y, s.x), (ky, kx)) {
+                            None => (true, 0),
+                            Some((yy, xx)) => {
+                                let a = (yy % 4) * sz.row + (xx * sh.a_in + s.j) * sh.cw_in + cw;
+                                (false, a as u64)
+                            }
                         }
                     };
                     let (z0, a0) = piece(s.ky, s.kx, s.cw);
-                    let (ky1, kx1, cw1) = adv(s.ky, s.kx, s.cw);
-                    let (z1, a1) = if ky1 < 3 {
-                        piece(ky1, kx1, cw1)
-                    } else {
-                        (true, 0)
+                    let next = next_piece((s.ky, s.kx, s.cw), sh.cw_in);
+                    let (z1, a1, cw1) = match next {
+                        Some((ky1, kx1, cw1)) => {
+                            let (z1, a1) = piece(ky1, kx1, cw1);
+                            (z1, a1, cw1)
+                        }
+                        None => (true, 0, 0),
                     };
                     nm.valid = true;
                     nm.zero0 = z0;
                     nm.zero1 = z1;
                     nm.len0 = piece_len(sh.c_in, s.cw);
                     nm.len1 = piece_len(sh.c_in, cw1);
-                    nm.two = ky1 < 3 && nm.len0 + nm.len1 <= 64;
+                    nm.two = next.is_some() && nm.len0 + nm.len1 <= 64;
                     nm.bank = s.issued % 2;
                     nm.plane = s.j;
                     self.ra0.next = a0.into();
                     self.ra1.next = a1.into();
-                    let (ky, kx, cw) = if nm.two {
-                        adv(ky1, kx1, cw1)
+                    let after = if nm.two {
+                        next.and_then(|p| next_piece(p, sh.cw_in))
                     } else {
-                        (ky1, kx1, cw1)
+                        next
                     };
-                    if ky >= 3 {
-                        s.flush_next = true;
-                        s.ky = 0;
-                        s.kx = 0;
-                        s.cw = 0;
-                    } else {
-                        s.ky = ky;
-                        s.kx = kx;
-                        s.cw = cw;
+                    match after {
+                        None => {
+                            s.flush_next = true;
+                            s.ky = 0;
+                            s.kx = 0;
+                            s.cw = 0;
+                        }
+                        Some((ky, kx, cw)) => {
+                            s.ky = ky;
+                            s.kx = kx;
+                            s.cw = cw;
+                        }
                     }
                 }
             }

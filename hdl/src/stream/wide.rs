@@ -5,7 +5,11 @@
 //! machine words (a copy is N words, a compare is a `memcmp`), and exports to Verilog as a plain
 //! `[64N-1:0]` vector, bit `64·i + b` = bit b of word i.
 
+use qtrain::exact::pack::STREAM_WORD_BITS;
 use rust_hdl::prelude::*;
+
+// A `Wide` word is one stream word.
+const _: () = assert!(STREAM_WORD_BITS == u64::BITS as usize);
 
 /// An N×64-bit bus.
 #[derive(Clone, Copy, Eq, Debug)]
@@ -38,7 +42,7 @@ impl<const N: usize> Wide<N> {
 }
 
 impl<const N: usize> Synth for Wide<N> {
-    const BITS: usize = 64 * N;
+    const BITS: usize = STREAM_WORD_BITS * N;
 
     fn descriptor() -> TypeDescriptor {
         TypeDescriptor {

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use qtrain::exact::accel::{conv_transaction, counters_transaction, Counters, COUNTER_WORDS};
-use qtrain::exact::geometry::{input_stream, ConvLayer};
+use qtrain::exact::geometry::{input_stream, ConvLayer, K};
 use qtrain::exact::requant::Requant;
 use qtrain::exact::{bitplanes, pack, xnor_conv};
 use rand::{Rng, SeedableRng};
@@ -137,7 +137,7 @@ pub fn run_batch(
                 let w: Vec<i8> = (0..l.c_out * 9 * l.c_in)
                     .map(|_| if rng.gen::<bool>() { 1 } else { -1 })
                     .collect();
-                let weights = pack::pack_weights(&w, l.c_out, 3, l.c_in)?;
+                let weights = pack::pack_weights(&w, l.c_out, K, l.c_in)?;
                 let z = hw_act
                     .iter()
                     .map(|a| xnor_conv::xnor_conv(&l, &weights, a))
@@ -194,7 +194,7 @@ pub fn synthetic_weights(
     let w: Vec<i8> = (0..c_out * 9 * c_in)
         .map(|_| if rng.gen::<bool>() { 1 } else { -1 })
         .collect();
-    Ok(pack::pack_weights(&w, c_out, 3, c_in)?)
+    Ok(pack::pack_weights(&w, c_out, K, c_in)?)
 }
 
 /// One engine layer for a batch: pack `l`'s command, `lp` and the images `acts` into stream words,

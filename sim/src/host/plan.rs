@@ -148,22 +148,13 @@ impl ResNetPlan {
         let per_stage = (depth - 2) / 6;
         let conv = |name: String, c_in: usize, c_out: usize, hw: usize, a_in: u32| PlannedConv {
             name,
-            layer: ConvLayer {
-                c_in,
-                c_out,
-                h: hw,
-                w: hw,
-                a_in,
-                a_out: act_bits,
-                pool: false,
-                sh: 0,
-                images: 1,
-            },
+            layer: ConvLayer::planned(c_in, c_out, hw, a_in, act_bits, false),
         };
         use qtrain::models::resnet::STAGE_CHANNELS;
         let c0 = width_ch(STAGE_CHANNELS[0] * widen, width);
-        let stem = conv("conv0".into(), 3, c0, 32, 8);
-        let (mut c_in, mut hw) = (c0, 32usize);
+        use qtrain::data::{IMAGE_CHANNELS, IMAGE_SIDE, PIXEL_BITS};
+        let stem = conv("conv0".into(), IMAGE_CHANNELS, c0, IMAGE_SIDE, PIXEL_BITS);
+        let (mut c_in, mut hw) = (c0, IMAGE_SIDE);
         let mut blocks = Vec::new();
         for (s, base) in STAGE_CHANNELS.into_iter().enumerate() {
             let c = width_ch(base * widen, width);

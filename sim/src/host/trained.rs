@@ -13,6 +13,7 @@ use std::path::Path;
 
 use ndarray::{ArrayD, IxDyn};
 use qtrain::data::{normalize_into, CHANNEL_MEAN, INPUT_SCALE_SHIFT};
+use qtrain::exact::geometry::K;
 use qtrain::exact::pack;
 use qtrain::exact::requant::{BnFloat, Requant};
 use qtrain::layers::ParamKind;
@@ -163,9 +164,9 @@ impl TrainedModel {
         for (i, pc) in plan.convs.iter().enumerate() {
             let l = &pc.layer;
             let w = &weights[i];
-            if w.shape() != [l.c_out, l.c_in, 3, 3] {
+            if w.shape() != [l.c_out, l.c_in, K, K] {
                 usage!(
-                    "conv{}: weight shape {:?}, expected [{}, {}, 3, 3]",
+                    "conv{}: weight shape {:?}, expected [{}, {}, {K}, {K}]",
                     i + 1,
                     w.shape(),
                     l.c_out,
@@ -175,8 +176,8 @@ impl TrainedModel {
             let mut wb = Vec::with_capacity(w.len());
             let mut mean_fold = vec![0f64; l.c_out];
             for o in 0..l.c_out {
-                for ky in 0..3 {
-                    for kx in 0..3 {
+                for ky in 0..K {
+                    for kx in 0..K {
                         for c in 0..l.c_in {
                             let v = w[[o, c, ky, kx]];
                             if v != 1.0 && v != -1.0 {
@@ -214,7 +215,7 @@ impl TrainedModel {
                 l.a_out,
             )?;
             params.push(LayerParams {
-                weights: pack::pack_weights(&wb, l.c_out, 3, l.c_in)?,
+                weights: pack::pack_weights(&wb, l.c_out, K, l.c_in)?,
                 requant,
             });
         }

@@ -8,7 +8,7 @@ pub const TAG: u64 = 0xA;
 /// Bit position of the payload length (32 bits) in the header.
 pub const LEN_SHIFT: u32 = 32;
 /// Bits of the conv command word holding `images − 1` (`ConvLayer::command_word`).
-pub const CONV_IMAGES_SHIFT: u32 = 48;
+pub const CONV_IMAGES_SHIFT: u32 = crate::exact::command_word::IMAGES.lsb;
 /// Words of a counters response.
 pub const COUNTER_WORDS: usize = 8;
 
@@ -74,7 +74,7 @@ pub fn error_name(code: u64) -> &'static str {
 pub fn conv_transaction(layer_stream: &[u64]) -> Result<Vec<u64>> {
     let len = u32::try_from(layer_stream.len())
         .map_err(|_| QtrainError::Shape("conv payload longer than 2^32 words".into()))?;
-    if len == 0 || layer_stream[0] & 0xF != crate::exact::geometry::OPCODE_CONV {
+    if len == 0 || !crate::exact::command_word::is_conv_command(layer_stream[0]) {
         return Err(QtrainError::Shape(
             "a conv payload starts with the layer's command word".into(),
         ));

@@ -8,7 +8,7 @@ use super::header::{
 };
 use super::update_stream::{status_word, update_response_words, UpdateLayout, UpdateStatus};
 use crate::error::QtrainError;
-use crate::exact::geometry::OPCODE_CONV;
+use crate::exact::command_word::is_conv_command;
 use crate::exact::update::BeatOut;
 use crate::hw::UpdateParams;
 
@@ -157,7 +157,7 @@ impl<B: TopBlocks> TopModel<B> {
         };
         match op {
             Op::Conv if len == 0 => Ok(self.error(ERR_LEN, h, 1)),
-            Op::Conv if payload[0] & 0xF != OPCODE_CONV => Ok(self.error(ERR_CONV_CMD, h, 1 + len)),
+            Op::Conv if !is_conv_command(payload[0]) => Ok(self.error(ERR_CONV_CMD, h, 1 + len)),
             Op::Update if len < 2 => Ok(self.error(ERR_LEN, h, 1 + len)),
             Op::Counters if len != 0 => Ok(self.error(ERR_LEN, h, 1 + len)),
             Op::Conv => {
