@@ -264,10 +264,10 @@ impl<const L: usize, const WB: usize, const UB: usize> Logic for RouterData<L, W
                 s.cmd1 = w;
             }
         }
-        self.h_op.next = (w & 0xF).into();
-        self.h_tag.next = ((w >> 4) & 0xF).into();
-        self.h_rsvd_zero.next = (w >> 8) & 0xFF_FFFF == 0;
-        self.h_len.next = (w >> wire::LEN_SHIFT).into();
+        self.h_op.next = wire::H_OP.get(w).into();
+        self.h_tag.next = wire::H_TAG.get(w).into();
+        self.h_rsvd_zero.next = wire::H_RSVD.get(w) == 0;
+        self.h_len.next = wire::H_LEN.get(w).into();
         self.h_lo.next = (w & 0xFFFF_FFFF).into();
         self.h_conv_cmd.next = is_conv_command(w);
         self.h_images.next = ((w >> wire::CONV_IMAGES_SHIFT) & IMAGES.mask()).into();
@@ -355,17 +355,25 @@ fn verilog_body(
 end
 wire _unused_ok = &{{1'b0, in_last, u_out_last, 1'b0}};
 always @(*) begin
-    h_op = in_data[3:0];
-    h_tag = in_data[7:4];
-    h_rsvd_zero = (in_data[31:8] == 24'd0);
-    h_len = in_data[{ls}+:32];
+    h_op = in_data[{oph_}:{opl_}];
+    h_tag = in_data[{tgh}:{tgl}];
+    h_rsvd_zero = (in_data[{rvh}:{rvl}] == {rvw}'d0);
+    h_len = in_data[{ls}+:{lw}];
     h_lo = in_data[31:0];
     h_conv_cmd = (in_data[{oph}:{opl}] == {opw}'d{opc});
     h_images = in_data[{ish}+:{iw}];
     c_in_data = in_data;
     u_cmd_word = cmd0;
     u_cmd_seed = cmd1;",
-        ls = wire::LEN_SHIFT,
+        oph_ = wire::H_OP.msb(),
+        opl_ = wire::H_OP.lsb,
+        tgh = wire::H_TAG.msb(),
+        tgl = wire::H_TAG.lsb,
+        rvh = wire::H_RSVD.msb(),
+        rvl = wire::H_RSVD.lsb,
+        rvw = wire::H_RSVD.width,
+        ls = wire::H_LEN.lsb,
+        lw = wire::H_LEN.width,
         opc = OPCODE_CONV,
         oph = OPCODE.msb(),
         opl = OPCODE.lsb,
@@ -453,4 +461,24 @@ end",
         us = counter::UPDATE_STATUS,
     );
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bits_of<D: Direction, T: Synth>(_: &Signal<D, T>) -> usize {
+        T::BITS
+    }
+
+    /// `#[hdl_gen]` signal types cannot name a constant of another crate: the header registers are
+    /// typed by hand, pinned here to the header's field table (`qtrain::exact::accel::HEADER_FIELDS`).
+    #[test]
+    fn header_registers_are_as_wide_as_the_fields() {
+        let d = RouterData::<16, 16, 8>::default();
+        assert_eq!(bits_of(&d.h_op), wire::H_OP.width as usize);
+        assert_eq!(bits_of(&d.h_tag), wire::H_TAG.width as usize);
+        assert_eq!(bits_of(&d.h_len), wire::H_LEN.width as usize);
+        assert_eq!(bits_of(&d.h_lo), wire::H_LEN.lsb as usize);
+    }
 }

@@ -2,11 +2,31 @@
 //! and the conv and counters transactions the host builds from them.
 
 use crate::error::{QtrainError, Result};
+use crate::exact::command_word::{Encoding, Field};
+use crate::exact::pack::STREAM_WORD_BITS;
 
-/// Header tag (bits 7:4) that marks a word as a transaction header.
+/// Header field: the transaction kind ([`Op`]), bits 3:0.
+pub const H_OP: Field = Field {
+    name: "op",
+    lsb: 0,
+    width: 4,
+    encoding: Encoding::Raw,
+};
+/// Header field: the tag ([`TAG`]), right above the op.
+pub const H_TAG: Field = Field::after(&H_OP, "tag", 4, Encoding::Raw);
+/// Header field: reserved bits, zero in every header, up to the length.
+pub const H_RSVD: Field = Field::after(&H_TAG, "rsvd", 24, Encoding::Raw);
+/// Header field: the payload length in words, the word's upper half.
+pub const H_LEN: Field = Field::after(&H_RSVD, "len", 32, Encoding::Raw);
+/// The header's fields, low to high: the golden model, the router and its Verilog slice the
+/// header with these (the router's `#[hdl_gen]` registers are pinned to the widths by a test).
+pub const HEADER_FIELDS: [Field; 4] = [H_OP, H_TAG, H_RSVD, H_LEN];
+const _: () = assert!(H_LEN.lsb + H_LEN.width == STREAM_WORD_BITS as u32);
+
+/// Header tag (field [`H_TAG`]) that marks a word as a transaction header.
 pub const TAG: u64 = 0xA;
-/// Bit position of the payload length (32 bits) in the header.
-pub const LEN_SHIFT: u32 = 32;
+/// Bit position of the payload length in the header ([`H_LEN`]).
+pub const LEN_SHIFT: u32 = H_LEN.lsb;
 /// Bits of the conv command word holding `images − 1` (`ConvLayer::command_word`).
 pub const CONV_IMAGES_SHIFT: u32 = crate::exact::command_word::IMAGES.lsb;
 /// Words of a counters response.
@@ -36,17 +56,17 @@ pub enum Op {
 
 /// A header word for `op` with `len` payload words.
 pub fn header(op: Op, len: u32) -> u64 {
-    (op as u64) | TAG << 4 | (len as u64) << LEN_SHIFT
+    H_OP.put(op as u64) | H_TAG.put(TAG) | H_LEN.put(u64::from(len))
 }
 
 /// Split a header into (op, len); errors on a wrong tag, reserved bits or an unknown op.
 pub fn parse_header(word: u64) -> Result<(Op, u32)> {
     let bad = |msg: String| Err(QtrainError::Shape(msg));
-    if (word >> 4) & 0xF != TAG || (word >> 8) & 0xFF_FFFF != 0 {
+    if H_TAG.get(word) != TAG || H_RSVD.get(word) != 0 {
         return bad(format!("{word:#018x} is not an accelerator header"));
     }
-    let len = (word >> LEN_SHIFT) as u32;
-    match word & 0xF {
+    let len = H_LEN.get(word) as u32;
+    match H_OP.get(word) {
         1 => Ok((Op::Conv, len)),
         2 => Ok((Op::Update, len)),
         3 => Ok((Op::Counters, len)),

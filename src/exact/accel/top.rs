@@ -3,8 +3,8 @@
 
 use super::counters::counter;
 use super::header::{
-    error_word, parse_header, Op, COUNTER_WORDS, ERR_CONV_CMD, ERR_LEN, ERR_OP, ERR_TAG, LEN_SHIFT,
-    TAG,
+    error_word, parse_header, Op, COUNTER_WORDS, ERR_CONV_CMD, ERR_LEN, ERR_OP, ERR_TAG, H_LEN,
+    H_TAG, LEN_SHIFT, TAG,
 };
 use super::update_stream::{status_word, update_response_words, UpdateLayout, UpdateStatus};
 use crate::error::QtrainError;
@@ -140,10 +140,10 @@ impl<B: TopBlocks> TopModel<B> {
         let Some(&h) = input.first() else {
             return Err(QtrainError::Shape("no input word for the top".into()).into());
         };
-        if (h >> 4) & 0xF != TAG {
+        if H_TAG.get(h) != TAG {
             return Ok(self.error(ERR_TAG, h, 1));
         }
-        let len = (h >> LEN_SHIFT) as usize;
+        let len = H_LEN.get(h) as usize;
         if input.len() < 1 + len {
             return Ok(Step::Waiting {
                 header: h,
