@@ -15,6 +15,8 @@
 //! [`cli`] turns `sim`'s flags into the validated configurations the applications take; the binary
 //! only wires them together.
 
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod cli;
 pub mod devices;
