@@ -1,5 +1,6 @@
 //! Fully connected layer `y = x·Wᵀ (+ b)` on `(N, in)`, weight `(out, in)` as PyTorch stores it.
-//! Never quantized (TRAIN_SPEC).
+//! Never quantized in VGG-BC and the ResNets (TRAIN_SPEC); the binary MLP's hidden-to-hidden layers
+//! are built [`Linear::quantized`].
 
 use ndarray::{ArrayD, Axis, Ix2, IxDyn};
 
@@ -23,6 +24,8 @@ pub struct Linear<T> {
     pub dweight: ArrayD<T>,
     /// Bias `(out)` if present.
     pub bias: Option<(ArrayD<T>, ArrayD<T>)>,
+    /// Its weight is quantized by R/SR/BC ([`ParamKind::QuantLinearWeight`]).
+    pub quantized: bool,
     x: Option<ArrayD<T>>,
 }
 
@@ -36,7 +39,16 @@ impl<T: Real> Linear<T> {
             weight: z(&[fout, fin]),
             dweight: z(&[fout, fin]),
             bias: bias.then(|| (z(&[fout]), z(&[fout]))),
+            quantized: false,
             x: None,
+        }
+    }
+
+    /// A layer without bias whose weight R/SR/BC quantize (zero-initialised).
+    pub fn quantized(fin: usize, fout: usize) -> Self {
+        Self {
+            quantized: true,
+            ..Self::new(fin, fout, false)
         }
     }
 }
@@ -129,7 +141,11 @@ impl<T: Real> Layer<T> for Linear<T> {
     fn params<'a>(&'a mut self, prefix: &str, out: &mut Vec<Param<'a, T>>) {
         out.push(Param {
             name: format!("{prefix}weight"),
-            kind: ParamKind::LinearWeight,
+            kind: if self.quantized {
+                ParamKind::QuantLinearWeight
+            } else {
+                ParamKind::LinearWeight
+            },
             value: &mut self.weight,
             grad: &mut self.dweight,
         });

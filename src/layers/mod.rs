@@ -61,14 +61,25 @@ impl Real for f64 {
 pub enum ParamKind {
     /// A convolution kernel (3×3 or the 1×1 shortcut): quantized by R/SR/BC.
     ConvWeight,
-    /// A linear layer's weight matrix.
+    /// A linear layer's weight matrix (never quantized).
     LinearWeight,
+    /// A hidden linear layer's weight matrix that R/SR/BC quantize like a conv kernel (the binary
+    /// MLP's hidden-to-hidden layers, `models::mlp`).
+    QuantLinearWeight,
     /// A bias vector.
     Bias,
     /// BatchNorm scale γ.
     BnGamma,
     /// BatchNorm shift β.
     BnBeta,
+}
+
+impl ParamKind {
+    /// Whether R/SR/BC keep this tensor on the weight grid (conv kernels and quantized linear
+    /// weights); everything else is always full precision.
+    pub fn is_quantized(&self) -> bool {
+        matches!(self, ParamKind::ConvWeight | ParamKind::QuantLinearWeight)
+    }
 }
 
 /// A trainable tensor and its gradient from the last backward pass.

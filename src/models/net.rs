@@ -5,7 +5,7 @@ use ndarray::ArrayD;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{resnet, vgg_bc, NetKind, NetSpec};
+use super::{mlp, resnet, vgg_bc, NetKind, NetSpec};
 use crate::layers::{Buffer, Layer, Param, ParamKind, Real};
 
 /// A built network.
@@ -23,6 +23,7 @@ impl<T: Real + 'static> Net<T> {
     pub fn new(spec: NetSpec, seed: u64) -> Self {
         let layers = match spec.kind {
             NetKind::VggBc => vgg_bc::build(&spec),
+            NetKind::Mlp { depth } => mlp::build(&spec, depth),
             NetKind::ResNet { depth } => resnet::build(&spec, depth, 1),
             NetKind::Wrn { depth, k } => resnet::build(&spec, depth, k),
         };
@@ -31,13 +32,15 @@ impl<T: Real + 'static> Net<T> {
         let mut fan_in = 1usize;
         for p in net.params() {
             match p.kind {
-                ParamKind::ConvWeight => p.value.mapv_inplace(|_| {
-                    if rng.gen::<bool>() {
-                        T::one()
-                    } else {
-                        -T::one()
-                    }
-                }),
+                ParamKind::ConvWeight | ParamKind::QuantLinearWeight => {
+                    p.value.mapv_inplace(|_| {
+                        if rng.gen::<bool>() {
+                            T::one()
+                        } else {
+                            -T::one()
+                        }
+                    })
+                }
                 ParamKind::LinearWeight => {
                     fan_in = p.value.shape()[1];
                     let b = 1.0 / (fan_in as f64).sqrt();

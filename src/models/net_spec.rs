@@ -23,6 +23,11 @@ pub enum NetKind {
         /// Widening factor.
         k: usize,
     },
+    /// A binary MLP (`models::mlp`): `depth` hidden layers, the hidden-to-hidden ones quantized.
+    Mlp {
+        /// Hidden layers N (≥ 2).
+        depth: usize,
+    },
 }
 
 /// A network name with its width multiplier and class count.
@@ -43,7 +48,7 @@ pub struct NetSpec {
 fn bad(name: &str, msg: &str) -> QtrainError {
     QtrainError::Config {
         field: "net".into(),
-        msg: format!("{name:?}: {msg} (known: vgg-bc, resnet-N with N = 6k+2 e.g. resnet-56, wrn-N-k e.g. wrn-56-2)"),
+        msg: format!("{name:?}: {msg} (known: vgg-bc, resnet-N with N = 6k+2 e.g. resnet-56, wrn-N-k e.g. wrn-56-2, mlp-N with N ≥ 2 hidden layers e.g. mlp-4)"),
     }
 }
 
@@ -77,6 +82,13 @@ impl NetKind {
                     k,
                 })
             }
+            ["mlp", d] => {
+                let depth: usize = d.parse().map_err(|_| bad(name, "depth is not a number"))?;
+                if depth < super::mlp::MIN_DEPTH {
+                    return Err(bad(name, "an MLP needs at least 2 hidden layers"));
+                }
+                Ok(NetKind::Mlp { depth })
+            }
             _ => Err(bad(name, "unknown network")),
         }
     }
@@ -87,6 +99,7 @@ impl NetKind {
             NetKind::VggBc => "vgg-bc".into(),
             NetKind::ResNet { depth } => format!("resnet-{depth}"),
             NetKind::Wrn { depth, k } => format!("wrn-{depth}-{k}"),
+            NetKind::Mlp { depth } => format!("mlp-{depth}"),
         }
     }
 }
@@ -134,6 +147,19 @@ impl NetSpec {
         }
         match self.kind {
             NetKind::VggBc => {}
+            NetKind::Mlp { depth } => {
+                if !(super::mlp::MIN_DEPTH..=validate::MAX_DEPTH).contains(&depth) {
+                    return Err(origin.invalid(
+                        f("kind.depth", "--net"),
+                        depth,
+                        format!(
+                            "a hidden-layer count in {}..={}",
+                            super::mlp::MIN_DEPTH,
+                            validate::MAX_DEPTH
+                        ),
+                    ));
+                }
+            }
             NetKind::ResNet { depth } | NetKind::Wrn { depth, .. } => {
                 if depth < 8 || (depth - 2) % 6 != 0 || depth > validate::MAX_DEPTH {
                     return Err(origin.invalid(
@@ -190,6 +216,7 @@ impl NetSpec {
             NetKind::VggBc => super::vgg_bc::storage_count(self),
             NetKind::ResNet { depth } => super::resnet::storage_count(self, depth, 1),
             NetKind::Wrn { depth, k } => super::resnet::storage_count(self, depth, k),
+            NetKind::Mlp { depth } => super::mlp::storage_count(self, depth),
         }
     }
 

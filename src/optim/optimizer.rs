@@ -1,7 +1,7 @@
 //! The optimizer state of a whole network and one training step (TRAIN_SPEC):
 //! * every parameter gets the base step `u` (ADAM moments or SGD);
-//! * non-conv parameters (linear, bias, BN) always do `w ← w − u`;
-//! * conv weights follow the method: full precision `w ← w − u`; R `w_b ← Qd(w_b − u)`;
+//! * unquantized parameters (linear, bias, BN) always do `w ← w − u`;
+//! * quantized weights (conv kernels, the binary MLP's hidden linears) follow the method: full precision `w ← w − u`; R `w_b ← Qd(w_b − u)`;
 //!   SR `w_b ← Qs(w_b − u)`; BC `w_r ← clip(w_r − u)` then the forward weight `← Qd(w_r)` (or `Qs`).
 //!
 //! For BC the gradient the network computed is w.r.t. the quantized forward weight and is applied to
@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{Adam, Base, BcLatent, Method, Quant};
-use crate::layers::{Param, ParamKind};
+use crate::layers::Param;
 use crate::quant::Grid;
 
 /// Optimizer + method state for a list of parameters (in the network's fixed order).
@@ -49,7 +49,7 @@ impl Optimizer {
             if method.base == Base::Adam {
                 adam.push(Adam::new(p.value.len()));
             }
-            if p.kind != ParamKind::ConvWeight {
+            if !p.kind.is_quantized() {
                 latent.push(None);
                 continue;
             }
@@ -105,8 +105,11 @@ impl Optimizer {
                 }
             }
             let sh = p.value.shape();
-            if sh.len() == 4 {
-                self.lr_scale[i] = bc.lr_scale(sh[1], sh[0], sh[2]);
+            match sh.len() {
+                4 => self.lr_scale[i] = bc.lr_scale(sh[1], sh[0], sh[2]),
+                // a quantized linear (out, in): the fans of a 1×1 "kernel"
+                2 => self.lr_scale[i] = bc.lr_scale(sh[1], sh[0], 1),
+                _ => {}
             }
         }
     }
@@ -131,7 +134,7 @@ impl Optimizer {
             }
             let w = p.value.as_slice_mut().expect("parameters are contiguous");
             let u = &self.u;
-            let quant = if p.kind == ParamKind::ConvWeight {
+            let quant = if p.kind.is_quantized() {
                 self.method.quant
             } else {
                 Quant::Full

@@ -6,6 +6,8 @@ use crate::error::Result;
 use crate::models::NetSpec;
 use crate::optim::{BcLatent, Method};
 use crate::quant::Grid;
+use crate::train::schedule::LrSchedule;
+use crate::train::warm_start::WarmStart;
 use crate::validate::{self, Origin};
 
 /// A run's configuration (what `qtrain train` flags turn into).
@@ -35,6 +37,18 @@ pub struct TrainConfig {
     /// by default (absent in files written before the option).
     #[serde(default, skip_serializing_if = "BcLatent::is_literal")]
     pub bc_latent: BcLatent,
+    /// The lr schedule (the paper's unless a probe asks for a constant lr; absent in older files).
+    #[serde(default, skip_serializing_if = "LrSchedule::is_paper")]
+    pub schedule: LrSchedule,
+    /// Start from another run's checkpoint instead of the seeded initialisation (a continuation
+    /// probe; `train::warm_start`); none for a fresh start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<WarmStart>,
+    /// After each epoch also score the training set (no augmentation, eval-mode BN) for the loss the
+    /// weights have reached, not the mean over the epoch's moving weights (off by default: it costs a
+    /// forward pass over the training set).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub eval_train: bool,
     /// The data directory (informational; resume does not require the same path).
     pub data: String,
 }
@@ -114,6 +128,10 @@ pub struct EpochMetrics {
     pub train_error: f64,
     /// Test error % (eval-mode BN, quantized weights).
     pub test_error: f64,
+    /// With `eval_train`: loss and error % on the training set after the epoch (no augmentation,
+    /// eval-mode BN, the forward weights), the loss the weights have reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_eval: Option<(f64, f64)>,
     /// Wall-clock seconds of the epoch (training + evaluation).
     pub seconds: f64,
     /// Training images per second.

@@ -7,6 +7,7 @@
 //! * one `.npy` per tensor, C order, PyTorch layouts: conv weight `(cout, cin, k, k)`, linear weight
 //!   `(out, in)`, vectors `(c,)`. Kinds: `conv_weight` (`|i1`, values ±1, on the binary grid — the
 //!   forward weights: BC's Qd(w_r), R/SR's w_b; `<f4` for full-precision or k-bit runs),
+//!   `quant_linear_weight` (the binary MLP's hidden linears, stored like `conv_weight`),
 //!   `linear_weight`, `bias`, `bn_gamma`, `bn_beta`, `bn_running_mean`, `bn_running_var` (`<f4`).
 //!   BN's eps (1e-5) is fixed by TRAIN_SPEC.
 //!
@@ -38,7 +39,8 @@ pub const FORMAT: &str = "qtrain-model-1";
 pub struct TensorEntry {
     /// Dotted name.
     pub name: String,
-    /// conv_weight | linear_weight | bias | bn_gamma | bn_beta | bn_running_mean | bn_running_var.
+    /// conv_weight | quant_linear_weight | linear_weight | bias | bn_gamma | bn_beta |
+    /// bn_running_mean | bn_running_var.
     pub kind: String,
     /// Shape.
     pub shape: Vec<usize>,
@@ -66,6 +68,7 @@ pub struct Manifest {
 fn kind_name(k: ParamKind) -> &'static str {
     match k {
         ParamKind::ConvWeight => "conv_weight",
+        ParamKind::QuantLinearWeight => "quant_linear_weight",
         ParamKind::LinearWeight => "linear_weight",
         ParamKind::Bias => "bias",
         ParamKind::BnGamma => "bn_gamma",
@@ -97,7 +100,7 @@ pub fn export(net: &mut Net<f32>, method: &str, grid: Grid, out: &Path) -> Resul
         };
     for p in net.params() {
         let data: Vec<f32> = p.value.iter().copied().collect();
-        let binary = p.kind == ParamKind::ConvWeight && data.iter().all(|&v| v == 1.0 || v == -1.0);
+        let binary = p.kind.is_quantized() && data.iter().all(|&v| v == 1.0 || v == -1.0);
         put(
             &p.name,
             kind_name(p.kind),

@@ -12,6 +12,7 @@ pub mod progress;
 pub mod run;
 pub mod schedule;
 pub mod table1;
+pub mod warm_start;
 
 pub use config::{EpochMetrics, Summary, TrainConfig};
 pub use run::{run, RunOptions, Trainer};

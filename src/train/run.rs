@@ -10,7 +10,6 @@ use indicatif::ProgressBar;
 use super::checkpoint::{self, Header};
 use super::config::{EpochMetrics, Summary, TrainConfig};
 use super::input::{self, Purpose};
-use super::schedule::lr_at;
 use crate::data::{CifarSplits, Dataset};
 use crate::error::{QtrainError, Result};
 use crate::layers::softmax_cross_entropy;
@@ -157,15 +156,23 @@ impl Trainer {
 
     /// Test error % on `split` (eval-mode BN, the forward weights the method trains).
     pub fn evaluate(&mut self, split: &Dataset) -> f64 {
+        self.evaluate_loss(split).1
+    }
+
+    /// Mean loss and error % on `split` (no augmentation, eval-mode BN, the forward weights).
+    pub fn evaluate_loss(&mut self, split: &Dataset) -> (f64, f64) {
         let idx: Vec<usize> = (0..split.len()).collect();
-        let mut wrong = 0;
+        let (mut wrong, mut loss) = (0, 0.0);
         for chunk in idx.chunks(EVAL_BATCH) {
             let x = input::batch(split, chunk, None);
             let logits = self.net.forward(x, false);
             let labels: Vec<u16> = chunk.iter().map(|&i| split.labels[i]).collect();
-            wrong += softmax_cross_entropy(&logits, &labels).2;
+            let (l, _, w) = softmax_cross_entropy(&logits, &labels);
+            wrong += w;
+            loss += l * chunk.len() as f64;
         }
-        100.0 * wrong as f64 / split.len().max(1) as f64
+        let n = split.len().max(1) as f64;
+        (loss / n, 100.0 * wrong as f64 / n)
     }
 
     /// Train epoch `e` (0-based). Returns (mean loss, train error %, images) or the NaN error.
@@ -177,7 +184,7 @@ impl Trainer {
         pb: &ProgressBar,
     ) -> Result<(f64, f64, usize)> {
         let c = &self.config;
-        let lr = lr_at(c.lr, e, c.epochs) as f32;
+        let lr = c.schedule.lr(c.lr, e, c.epochs) as f32;
         let order = input::epoch_order(data.len(), c.seed, e);
         let augs = input::epoch_augments(data.len(), c.seed, e);
         self.opt.reseed(input::stream(c.seed, e, Purpose::Rounding));
@@ -283,13 +290,20 @@ impl RunFiles {
 
 use crate::output::write_file as write_atomic;
 
-/// metrics.csv text for a history.
+/// metrics.csv text for a history. With `eval_train` rows, two more columns: `eval_train_loss`,
+/// `eval_train_error` (the training set scored after the epoch).
 pub fn metrics_csv(history: &[EpochMetrics]) -> String {
+    let extra = history.iter().any(|m| m.train_eval.is_some());
     let mut s =
-        String::from("epoch,lr,train_loss,train_error,test_error,seconds,images_per_second\n");
+        String::from("epoch,lr,train_loss,train_error,test_error,seconds,images_per_second");
+    s.push_str(if extra {
+        ",eval_train_loss,eval_train_error\n"
+    } else {
+        "\n"
+    });
     for m in history {
         s.push_str(&format!(
-            "{},{},{:.6},{:.4},{:.4},{:.3},{:.1}\n",
+            "{},{},{:.6},{:.4},{:.4},{:.3},{:.1}",
             m.epoch,
             m.lr,
             m.train_loss,
@@ -298,6 +312,11 @@ pub fn metrics_csv(history: &[EpochMetrics]) -> String {
             m.seconds,
             m.images_per_second
         ));
+        match (extra, m.train_eval) {
+            (false, _) => s.push('\n'),
+            (true, Some((l, e))) => s.push_str(&format!(",{l:.6},{e:.4}\n")),
+            (true, None) => s.push_str(",,\n"),
+        }
     }
     s
 }
@@ -403,7 +422,11 @@ pub fn run(
         if opts.resume && !opts.quiet {
             eprintln!("no checkpoint in {}: starting from epoch 1", out.display());
         }
-        (Trainer::new(config), 0)
+        let mut t = Trainer::new(config);
+        if let Some(ws) = t.config.from.clone() {
+            ws.apply(&mut t)?;
+        }
+        (t, 0)
     };
     if resuming && done == t.config.epochs {
         eprintln!(
@@ -419,7 +442,7 @@ pub fn run(
     let stop = opts.stop_after_epochs.unwrap_or(usize::MAX);
     while done < epochs && done < stop {
         let e = done;
-        let lr = lr_at(t.config.lr, e, epochs);
+        let lr = t.config.schedule.lr(t.config.lr, e, epochs);
         pb.set_message(format!(
             "{} {} epoch {}/{epochs}",
             t.config.net.kind.name(),
@@ -448,6 +471,7 @@ pub fn run(
         };
         let train_secs = t0.elapsed().as_secs_f64();
         let test_error = t.evaluate(&data.test);
+        let train_eval = t.config.eval_train.then(|| t.evaluate_loss(&train));
         let secs = t0.elapsed().as_secs_f64();
         let m = EpochMetrics {
             epoch: e + 1,
@@ -455,6 +479,7 @@ pub fn run(
             train_loss: loss,
             train_error: train_err,
             test_error,
+            train_eval,
             seconds: secs,
             images_per_second: seen as f64 / train_secs.max(1e-9),
         };

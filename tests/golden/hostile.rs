@@ -62,6 +62,9 @@ fn base_config() -> TrainConfig {
         train_limit: None,
         latent_init: 1.0,
         bc_latent: Default::default(),
+        schedule: Default::default(),
+        from: None,
+        eval_train: false,
         data: String::new(),
     }
 }
@@ -77,6 +80,7 @@ fn run_dir(dir: &Path, cfg: TrainConfig) {
         train_loss: 2.0,
         train_error: 80.0,
         test_error: 80.0,
+        train_eval: None,
         seconds: 1.0,
         images_per_second: 60.0,
     });

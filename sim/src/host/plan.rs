@@ -143,7 +143,7 @@ impl ResNetPlan {
         let (depth, widen) = match NetKind::parse(net)? {
             NetKind::ResNet { depth } => (depth, 1),
             NetKind::Wrn { depth, k } => (depth, k),
-            NetKind::VggBc => usage!("{net} is not a ResNet (use NetPlan)"),
+            NetKind::VggBc | NetKind::Mlp { .. } => usage!("{net} is not a ResNet (use NetPlan)"),
         };
         let per_stage = (depth - 2) / 6;
         let conv = |name: String, c_in: usize, c_out: usize, hw: usize, a_in: u32| PlannedConv {
@@ -214,6 +214,9 @@ impl Plan {
             NetKind::VggBc => Plan::Vgg(NetPlan::new(net, width, act_bits)?),
             NetKind::ResNet { .. } | NetKind::Wrn { .. } => {
                 Plan::ResNet(ResNetPlan::new(net, width, act_bits)?)
+            }
+            NetKind::Mlp { .. } => {
+                usage!("{net}: an MLP has no conv layers for the engine (vgg-bc, resnet-N, wrn-N-k run on it)")
             }
         })
     }

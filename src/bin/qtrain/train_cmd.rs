@@ -8,6 +8,8 @@ use clap::{Args, Subcommand};
 use qtrain::models::NetSpec;
 use qtrain::optim::Method;
 use qtrain::quant::Grid;
+use qtrain::train::schedule::LrSchedule;
+use qtrain::train::warm_start::WarmStart;
 use qtrain::train::{self, RunOptions, TrainConfig};
 use qtrain::validate::{self, Origin};
 
@@ -77,6 +79,13 @@ pub struct CommonArgs {
     /// passes activations (the float twin of `sim train --act-bits A`); default float activations.
     #[arg(long)]
     act_bits: Option<u32>,
+    /// Learning-rate schedule: paper (÷10 at 82/160 and 122/160 of the epochs) or constant.
+    #[arg(long, default_value = "paper", value_parser = ["paper", "constant"])]
+    lr_schedule: String,
+    /// After each epoch also score the training set (no augmentation, eval-mode BN): metrics.csv
+    /// gains eval_train_loss and eval_train_error.
+    #[arg(long)]
+    eval_train: bool,
     /// Continue from OUT/checkpoint.bin if present (a run already complete is left as it is).
     #[arg(long, conflicts_with = "overwrite")]
     resume: bool,
@@ -99,6 +108,11 @@ pub struct TrainArgs {
     method: String,
     #[command(flatten)]
     common: CommonArgs,
+    /// Start from this checkpoint (another run's checkpoint.bin, same network) instead of the seeded
+    /// initialisation: weights, BN statistics, ADAM state when both use ADAM, BC's buffer when it has
+    /// one. Epochs, lr and schedule are this run's.
+    #[arg(long)]
+    from: Option<PathBuf>,
     /// Testing aid: stop after this many finished epochs, as if killed.
     #[arg(long, hide = true)]
     stop_after_epochs: Option<usize>,
@@ -217,6 +231,14 @@ fn config_of(
             uniform: c.bc_uniform_init,
             glorot_lr: c.bc_glorot_lr,
         },
+        schedule: LrSchedule::parse(&c.lr_schedule).with_context(|| {
+            format!(
+                "--lr-schedule {:?}: expected paper or constant",
+                c.lr_schedule
+            )
+        })?,
+        from: None,
+        eval_train: c.eval_train,
         data: c.data.display().to_string(),
     }
     .validated()
@@ -247,7 +269,12 @@ impl TrainCommands {
         match self {
             TrainCommands::Train(a) => {
                 let data = qtrain::data::load_cifar(&a.common.data)?;
-                let cfg = config_of(&a.net, &a.method, &a.common, data.train.num_classes)?;
+                let mut cfg = config_of(&a.net, &a.method, &a.common, data.train.num_classes)?;
+                if let Some(f) = &a.from {
+                    cfg.from = Some(
+                        WarmStart::inspect(f).with_context(|| format!("--from {}", f.display()))?,
+                    );
+                }
                 let opts = RunOptions {
                     resume: a.common.resume,
                     overwrite: a.common.overwrite,
@@ -404,6 +431,9 @@ impl TrainCommands {
                     train_limit: None,
                     latent_init: 1.0,
                     bc_latent: Default::default(),
+                    schedule: Default::default(),
+                    from: None,
+                    eval_train: false,
                     data: String::new(),
                 };
                 let mut t = train::Trainer::new(cfg);
