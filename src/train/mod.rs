@@ -8,6 +8,7 @@ pub mod export;
 pub mod input;
 pub mod integer;
 pub mod npy;
+pub mod preset;
 pub mod progress;
 pub mod run;
 pub mod schedule;

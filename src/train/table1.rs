@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::config::{Summary, TrainConfig};
 use super::run::{run, RunOptions};
 use crate::data::CifarSplits;
-use crate::error::{QtrainError, Result};
+use crate::error::Result;
 use crate::models::{NetKind, NetSpec};
 use crate::optim::Method;
 use crate::plot::{LinePlot, Series};
@@ -45,9 +45,13 @@ pub struct Cell {
     pub curve: Vec<(f64, f64)>,
 }
 
-/// Run the grid for `nets` with the shared settings in `base` (its `net` and `method` are replaced).
+/// Run the grid for `nets` × `methods` (names from [`TABLE1_METHODS`]) with the shared settings in
+/// `base` (its `net` and `method` are replaced). Runs already complete are left as they are, so
+/// several processes may each run some methods of one grid, and a last call with all of them writes
+/// the whole table.
 pub fn table1(
     nets: &[String],
+    methods: &[&str],
     base: &TrainConfig,
     data: &CifarSplits,
     out: &Path,
@@ -56,7 +60,7 @@ pub fn table1(
     let mut cells = Vec::new();
     for name in nets {
         let spec = NetSpec::new(name, base.net.width, data.train.num_classes)?;
-        for m in TABLE1_METHODS {
+        for &m in methods {
             let mut cfg = base.clone();
             cfg.net = spec;
             cfg.method = Method::parse(m)?;
@@ -162,8 +166,7 @@ fn write_tables(cells: &[Cell], classes: usize, out: &Path) -> Result<()> {
         );
     }
     for (name, text) in [("table1.csv", csv), ("table1.md", md)] {
-        let p = out.join(name);
-        std::fs::write(&p, text).map_err(|e| QtrainError::io(&p, e))?;
+        crate::output::write_file(&out.join(name), text.as_bytes())?;
     }
     Ok(())
 }

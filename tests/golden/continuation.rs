@@ -272,3 +272,26 @@ fn a_run_from_a_checkpoint_starts_from_its_weights_and_optimizer_state() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The benches scripts that ran the committed iteration-matched results spell the presets' settings
+/// as flags (a shell script cannot read `qtrain::train::preset`): this pins them to the presets.
+#[test]
+fn the_benches_scripts_run_the_presets() {
+    use qtrain::train::preset;
+    for (script, name) in [
+        ("benches/iter_matched.sh", "vgg-20k"),
+        ("benches/mlp_matched.sh", "mlp-64k"),
+    ] {
+        let p = preset::find(name).unwrap();
+        let text =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(script)).unwrap();
+        let flags = format!(
+            "--net {} --width {} --epochs {} --batch {} --lr {}",
+            p.net, p.width, p.epochs, p.batch, p.lr
+        );
+        assert!(
+            text.contains(&flags),
+            "{script} does not run preset {name} ({flags})"
+        );
+    }
+}

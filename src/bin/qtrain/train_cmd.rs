@@ -124,9 +124,18 @@ pub struct TrainArgs {
 /// `qtrain table1` flags.
 #[derive(Args)]
 pub struct Table1Args {
-    /// Comma-separated nets, e.g. vgg-bc,resnet-56.
-    #[arg(long)]
-    nets: String,
+    /// Comma-separated nets, e.g. vgg-bc,resnet-56 (or a --preset).
+    #[arg(long, required_unless_present = "preset")]
+    nets: Option<String>,
+    /// A named configuration (net, width, epochs, batch, lr): vgg-20k (vgg-bc width 0.125, batch 50,
+    /// 20,000 iterations) or mlp-64k (the binary MLP for the paper's 64k iterations);
+    /// `qtrain::train::preset` defines them.
+    #[arg(long, conflicts_with_all = ["nets", "width", "epochs", "batch", "lr", "train_limit"])]
+    preset: Option<String>,
+    /// Comma-separated subset of adam,r-adam,bc-adam,sr-adam to run (default all four; runs already
+    /// complete are kept, so parallel processes can split a grid and a last call writes the table).
+    #[arg(long, default_value = "adam,r-adam,bc-adam,sr-adam")]
+    methods: String,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -297,22 +306,39 @@ impl TrainCommands {
                 Ok(())
             }
             TrainCommands::Table1(a) => {
-                let data = qtrain::data::load_cifar(&a.common.data)?;
-                let nets: Vec<String> = a
-                    .nets
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect();
+                let mut common = a.common.clone();
+                let nets: Vec<String> = match &a.preset {
+                    Some(name) => {
+                        let p = train::preset::find(name)?;
+                        (common.width, common.epochs, common.batch, common.lr) =
+                            (p.width, p.epochs, p.batch, p.lr);
+                        vec![p.net.to_string()]
+                    }
+                    None => a
+                        .nets
+                        .as_deref()
+                        .unwrap_or_default()
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                };
                 if nets.is_empty() {
                     anyhow::bail!("--nets is empty");
                 }
-                let base = config_of(&nets[0], "adam", &a.common, data.train.num_classes)?;
-                train::table1::table1(&nets, &base, &data, &a.common.out, a.common.quiet)?;
-                print!(
-                    "{}",
-                    std::fs::read_to_string(a.common.out.join("table1.md"))?
-                );
+                let methods: Vec<&str> = a.methods.split(',').map(str::trim).collect();
+                for m in &methods {
+                    if !train::table1::TABLE1_METHODS.contains(m) {
+                        anyhow::bail!(
+                            "--methods {m:?}: not a Table 1 method (expected a subset of {})",
+                            train::table1::TABLE1_METHODS.join(",")
+                        );
+                    }
+                }
+                let data = qtrain::data::load_cifar(&common.data)?;
+                let base = config_of(&nets[0], "adam", &common, data.train.num_classes)?;
+                train::table1::table1(&nets, &methods, &base, &data, &common.out, common.quiet)?;
+                print!("{}", std::fs::read_to_string(common.out.join("table1.md"))?);
                 Ok(())
             }
             TrainCommands::Bench(a) => {
