@@ -55,7 +55,9 @@ def svg_plot(path, series, xlabel, ylabel, title):
     xs = [x for _, pts, _ in series for x, _ in pts]
     ys = [y for _, pts, _ in series for _, y in pts]
     x0, x1 = min(xs) - 1, max(xs) + 1
-    y0, y1 = min(ys) - 2, max(ys) + 2
+    span = max(ys) - min(ys)
+    pad = 2 if span >= 4 else max(span * 0.1, 0.05)  # percentages: ±2; losses: 10 % of the range
+    y0, y1 = min(ys) - pad, max(ys) + pad
     X = lambda x: l + (x - x0) / (x1 - x0) * (w - l - r)
     Y = lambda y: h - b - (y - y0) / (y1 - y0) * (h - t - b)
     o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
@@ -65,22 +67,28 @@ def svg_plot(path, series, xlabel, ylabel, title):
          f'<line x1="{l}" y1="{t}" x2="{l}" y2="{h-b}" stroke="black"/>',
          f'<text x="{(l + w - r)/2 - 60}" y="{h-12}">{xlabel}</text>',
          f'<text x="14" y="{(t + h - b)/2}" transform="rotate(-90 14 {(t + h - b)/2})">{ylabel}</text>']
-    for xv in sorted(set(xs)):
+    xticks = sorted(set(xs))
+    if len(xticks) > 12:  # long runs: about ten evenly spaced labels
+        every = -(-len(xticks) // 10)
+        xticks = xticks[::every]
+    for xv in xticks:
         o.append(f'<text x="{X(xv)-6}" y="{h-b+16}">{xv:g}</text>')
-    step = 2 if y1 - y0 < 20 else 5
-    yv = int(y0) // step * step
-    while yv <= y1:
+    step = next(s for lim, s in [(1.5, 0.1), (4, 0.25), (20, 2), (float("inf"), 5)] if y1 - y0 < lim)
+    k = int(y0 // step)
+    while k * step <= y1:
+        yv = round(k * step, 6)
         if yv >= y0:
-            o.append(f'<text x="{l-30}" y="{Y(yv)+4}">{yv}</text>')
+            o.append(f'<text x="{l-34}" y="{Y(yv)+4}">{yv:g}</text>')
             o.append(f'<line x1="{l}" y1="{Y(yv)}" x2="{w-r}" y2="{Y(yv)}" stroke="#ddd"/>')
-        yv += step
+        k += 1
     for i, (label, pts, col) in enumerate(series):
         pts = sorted(pts)
         if len(pts) > 1:
             d = " ".join(f"{X(x):.1f},{Y(y):.1f}" for x, y in pts)
             o.append(f'<polyline points="{d}" fill="none" stroke="{col}" stroke-width="2"/>')
-        for x, y in pts:
-            o.append(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="4" fill="{col}"/>')
+        if len(pts) <= 40:  # markers only where they stay readable
+            for x, y in pts:
+                o.append(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="4" fill="{col}"/>')
         o.append(f'<rect x="{w-r+10}" y="{t+20*i}" width="12" height="12" fill="{col}"/>')
         o.append(f'<text x="{w-r+28}" y="{t+20*i+11}">{label}</text>')
     o.append("</svg>")
