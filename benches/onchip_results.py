@@ -54,7 +54,8 @@ def svg_plot(path, series, xlabel, ylabel, title):
     w, h, l, r, t, b = 640, 400, 60, 170, 40, 50
     xs = [x for _, pts, _ in series for x, _ in pts]
     ys = [y for _, pts, _ in series for _, y in pts]
-    x0, x1 = min(xs) - 1, max(xs) + 1
+    xpad = 1 if max(xs) - min(xs) >= 5 else max((max(xs) - min(xs)) * 0.05, 0.01)
+    x0, x1 = min(xs) - xpad, max(xs) + xpad
     span = max(ys) - min(ys)
     pad = 2 if span >= 4 else max(span * 0.1, 0.05)  # percentages: ±2; losses: 10 % of the range
     y0, y1 = min(ys) - pad, max(ys) + pad
